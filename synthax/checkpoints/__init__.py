@@ -1,0 +1,10 @@
+"""Checkpoints: portable files (JSON header + Equinox leaves) and the shipped environments."""
+
+from .environments import (
+    load_environment as load_environment,
+    load_shipped as load_shipped,
+    save_environment as save_environment,
+    shipped_env_ids as shipped_env_ids,
+    shipped_path as shipped_path,
+)
+from .io import CheckpointError as CheckpointError, load as load, read_header as read_header, save as save

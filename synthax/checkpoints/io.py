@@ -1,0 +1,140 @@
+"""Checkpoint files: Equinox-serialised leaves behind a one-line JSON header. No pickle.
+
+Layout of a file: one line of UTF-8 JSON (the header), a newline, then the bytes written by
+`equinox.tree_serialise_leaves` (NumPy's `.npy` format per leaf). The header names the format,
+the synthax version, the class and constructor config of the object, the shape and dtype of
+every array leaf, and the SHA-256 of the payload; loading checks all of them before it reads.
+"""
+
+import hashlib
+import io
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import equinox as eqx
+import jax
+import numpy as np
+
+from synthax._version import __version__
+
+FORMAT = "synthax.checkpoint"
+FORMAT_VERSION = 1
+
+
+class CheckpointError(ValueError):
+    """A checkpoint file is malformed or does not match what the caller expects."""
+
+
+def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
+    """Write `data` to `path` atomically (temporary file in the same folder, fsync, rename)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def atomic_write_text(path: str | os.PathLike, text: str) -> None:
+    """Write UTF-8 `text` to `path` atomically."""
+    atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def leaf_signature(tree: Any) -> list[list]:
+    """`[[shape, dtype], ...]` for every array leaf of `tree` (in flattening order)."""
+    leaves = [x for x in jax.tree.leaves(tree) if eqx.is_array(x)]
+    return [[list(np.shape(x)), str(np.dtype(x.dtype))] for x in leaves]
+
+
+def save(path: str | os.PathLike, tree: Any, header: dict[str, Any]) -> None:
+    """Serialise the array leaves of `tree` to `path` behind a JSON header, atomically.
+
+    **Arguments:** `path`; `tree`, any pytree (an `eqx.Module`, an evosax state, ...);
+    `header`, JSON-serialisable metadata (stored with `format`, `synthax_version`, `shapes` and
+    `sha256` added).
+
+    **Raises:** `TypeError` if `header` is not JSON-serialisable.
+    """
+    buffer = io.BytesIO()
+    eqx.tree_serialise_leaves(buffer, tree)
+    payload = buffer.getvalue()
+    full_header = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "synthax_version": __version__,
+        **header,
+        "shapes": leaf_signature(tree),
+        "sha256": hashlib.sha256(payload).hexdigest(),
+    }
+    line = json.dumps(full_header, sort_keys=True, allow_nan=False).encode("utf-8")
+    if b"\n" in line:
+        raise ValueError("checkpoint header must serialise to one line")
+    atomic_write_bytes(path, line + b"\n" + payload)
+
+
+def read_header(path: str | os.PathLike) -> dict[str, Any]:
+    """The JSON header of a checkpoint file.
+
+    **Raises:** `FileNotFoundError`; `CheckpointError` if the file is not a synthax checkpoint.
+    """
+    with open(path, "rb") as f:
+        line = f.readline()
+    return _parse_header(line, path)
+
+
+def _parse_header(line: bytes, path) -> dict[str, Any]:
+    try:
+        header = json.loads(line.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise CheckpointError(f"{path} is not a synthax checkpoint (no JSON header)") from None
+    if not isinstance(header, dict) or header.get("format") != FORMAT:
+        raise CheckpointError(f"{path} is not a synthax checkpoint (format != {FORMAT!r})")
+    if header.get("format_version") != FORMAT_VERSION:
+        raise CheckpointError(
+            f"{path} has checkpoint format version {header.get('format_version')}; this synthax "
+            f"({__version__}) reads version {FORMAT_VERSION}"
+        )
+    return header
+
+
+def load(
+    path: str | os.PathLike, skeleton: Any, expect: dict[str, Any] | None = None
+) -> tuple[Any, dict[str, Any]]:
+    """Load a checkpoint into the structure of `skeleton`.
+
+    **Arguments:** `path`; `skeleton`, a pytree of the expected structure (arrays or
+    `jax.ShapeDtypeStruct`s, e.g. from `eqx.filter_eval_shape`); `expect`, header entries that
+    must match exactly (e.g. ``{"env_id": "CartPole-v1", "class": "SyntheticContextualBandit"}``).
+
+    **Returns:** `(tree, header)`.
+
+    **Raises:** `CheckpointError` when the header, the leaf shapes and dtypes, or the payload's
+    hash do not match; the message names the mismatch.
+    """
+    with open(path, "rb") as f:
+        line = f.readline()
+        payload = f.read()
+    header = _parse_header(line, path)
+    for k, v in (expect or {}).items():
+        if header.get(k) != v:
+            raise CheckpointError(f"{path}: header {k!r} is {header.get(k)!r}, expected {v!r}")
+    if hashlib.sha256(payload).hexdigest() != header.get("sha256"):
+        raise CheckpointError(f"{path}: payload hash does not match the header (corrupt file)")
+    expected_shapes = leaf_signature(skeleton)
+    if header.get("shapes") != expected_shapes:
+        raise CheckpointError(
+            f"{path}: leaf shapes/dtypes {header.get('shapes')} do not match the expected "
+            f"{expected_shapes}"
+        )
+    tree = eqx.tree_deserialise_leaves(io.BytesIO(payload), skeleton)
+    return tree, header

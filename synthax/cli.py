@@ -1,0 +1,168 @@
+"""The `synthax` command line: `metalearn`, `train`, `evaluate` and `envs`."""
+
+import json
+import time
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+app = typer.Typer(
+    help="Meta-learned synthetic reinforcement-learning environments.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+def _setup_jax() -> None:
+    from synthax._compilation_cache import enable_compilation_cache
+
+    enable_compilation_cache()
+
+
+@app.command()
+def envs() -> None:
+    """List the environment ids synthax can make (synthetic and real)."""
+    from synthax.envs import list_envs
+
+    ids = list_envs()
+    for env_id in ids["synthetic"]:
+        typer.echo(f"{env_id}\tsynthetic")
+    for env_id in ids["real"]:
+        typer.echo(f"{env_id}\treal")
+
+
+def _latest_run(env_id: str) -> Path:
+    runs = sorted(Path("runs").glob(f"{env_id}-*/state.eqx"))
+    if not runs:
+        raise typer.BadParameter(f"no run of {env_id} under runs/ to resume; pass --out DIR")
+    return runs[-1].parent
+
+
+@app.command()
+def metalearn(
+    env: Annotated[str, typer.Option("--env", help="Real gymnax environment id.")] = "CartPole-v1",
+    preset: Annotated[str, typer.Option(help="Named configuration (see synthax.meta.PRESETS).")] = "cpu",
+    config: Annotated[
+        Optional[Path], typer.Option(help="JSON file of MetaLearnConfig fields; overrides the preset.")
+    ] = None,
+    generations: Annotated[Optional[int], typer.Option(help="Override the number of generations.")] = None,
+    population_size: Annotated[Optional[int], typer.Option(help="Override the population size.")] = None,
+    strategy: Annotated[Optional[str], typer.Option(help="evosax strategy name, e.g. SNES, Open_ES.")] = None,
+    seed: Annotated[Optional[int], typer.Option(help="Override the seed.")] = None,
+    out: Annotated[
+        Optional[Path], typer.Option(help="Run folder (default runs/<env>-<time>/).")
+    ] = None,
+    resume: Annotated[bool, typer.Option(help="Resume the run in --out (or the latest for --env).")] = False,
+    progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
+) -> None:
+    """Meta-learn a synthetic contextual bandit for ENV and evaluate it.
+
+    Writes the checkpoint (env.eqx), log.jsonl and summary.json to the run folder.
+    """
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from synthax.meta import PRESETS, MetaLearnConfig
+    from synthax.meta.run import latest_generation, run_metalearning
+
+    if preset not in PRESETS:
+        raise typer.BadParameter(f"unknown preset {preset!r}; allowed: {sorted(PRESETS)}")
+    cfg = PRESETS[preset].replace(env_id=env)
+    if config is not None:
+        cfg = MetaLearnConfig.from_dict({**cfg.to_dict(), **json.loads(config.read_text())})
+    overrides = {"generations": generations, "population_size": population_size,
+                 "strategy": strategy, "seed": seed}
+    cfg = cfg.replace(**{k: v for k, v in overrides.items() if v is not None})
+    if out is None:
+        out = _latest_run(cfg.env_id) if resume else Path("runs") / (
+            f"{cfg.env_id}-{datetime.now().strftime('%Y%m%d-%H%M%S')}"
+        )
+    _setup_jax()
+    console = Console(stderr=True)
+    console.print(f"[bold]synthax metalearn[/] {cfg.env_id} -> {out}")
+    done = latest_generation(out) if resume else 0
+    with Progress(
+        TextColumn("generation"), MofNCompleteColumn(), BarColumn(), TimeElapsedColumn(),
+        TextColumn("{task.fields[info]}"), console=console, disable=not progress,
+    ) as bar:
+        task = bar.add_task("meta", total=cfg.generations, completed=done, info="compiling...")
+
+        def on_generation(record):
+            bar.update(task, completed=record["generation"], info=(
+                f"fitness mean {record['fitness_mean']:.1f} max {record['fitness_max']:.1f} | "
+                f"mean env {record['mean_return']:.1f}"
+            ))
+            if not progress:
+                console.print(json.dumps(record))
+
+        summary = run_metalearning(cfg, out, resume=resume, on_generation=on_generation)
+    console.print(json.dumps({k: summary[k] for k in ("generations", "wall_seconds",
+                                                       "compile_seconds", "eval")}, indent=2))
+    typer.echo(str(out / "summary.json"))
+
+
+@app.command()
+def train(
+    env: Annotated[str, typer.Option("--env", help="Real or Synthetic- environment id.")],
+    agent: Annotated[str, typer.Option(help="Agent name.")] = "ppo",
+    steps: Annotated[int, typer.Option(help="Training environment steps.")] = 10_000,
+    seeds: Annotated[int, typer.Option(help="Independent agents, trained vmapped.")] = 16,
+    eval_episodes: Annotated[int, typer.Option(help="Real episodes per agent.")] = 32,
+    seed: Annotated[int, typer.Option(help="PRNG seed.")] = 0,
+    out: Annotated[Optional[Path], typer.Option(help="Folder for train.json.")] = None,
+) -> None:
+    """Train SEEDS agents on ENV (vmapped) and evaluate them on the matching real environment."""
+    import equinox as eqx
+    import jax
+    import numpy as np
+
+    from synthax.agents import make_agent
+    from synthax.checkpoints.io import atomic_write_text
+    from synthax.envs import make, real_env_id
+    from synthax.meta import train_and_evaluate
+
+    if seeds < 1 or eval_episodes < 1:
+        raise typer.BadParameter("--seeds and --eval-episodes must be >= 1")
+    _setup_jax()
+    try:
+        train_env = make(env)
+        eval_env = make(real_env_id(env))
+        learner = make_agent(agent, total_timesteps=steps)
+    except (KeyError, ValueError) as error:
+        raise typer.BadParameter(str(error.args[0] if error.args else error)) from None
+
+    def run(key):
+        keys = jax.random.split(key, seeds)
+        return jax.vmap(lambda k: train_and_evaluate(learner, train_env, eval_env, k,
+                                                     eval_episodes))(keys)
+
+    key = jax.random.PRNGKey(seed)
+    t0 = time.perf_counter()
+    compiled = eqx.filter_jit(run).lower(key).compile()
+    compile_seconds = time.perf_counter() - t0
+    returns = np.asarray(jax.device_get(compiled(key)))
+    wall = time.perf_counter() - t0
+    per_agent = returns.mean(axis=1)
+    result = {
+        "env_id": env, "agent": agent, "steps": steps, "seeds": seeds,
+        "wall_seconds": wall, "compile_seconds": compile_seconds,
+        "eval": {"mean": float(per_agent.mean()), "std": float(per_agent.std()),
+                 "n": int(per_agent.size), "episodes_per_agent": eval_episodes,
+                 "eval_env_id": real_env_id(env)},
+    }
+    text = json.dumps(result, indent=2)
+    if out is not None:
+        atomic_write_text(Path(out) / "train.json", text + "\n")
+    typer.echo(text)
+
+
+def main() -> None:
+    """Entry point of the `synthax` console script."""
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,10 @@
+"""Environments: the interface, adapters to and from gymnax, and synthetic environments."""
+
+from .base import AbstractEnvironment as AbstractEnvironment
+from .gymnax_env import GymnaxEnvironment as GymnaxEnvironment
+from .registry import list_envs as list_envs, make as make, real_env_id as real_env_id
+from .synthetic_bandit import (
+    BanditState as BanditState,
+    SyntheticContextualBandit as SyntheticContextualBandit,
+)
+from .to_gymnax import SynthaxEnvParams as SynthaxEnvParams, ToGymnax as ToGymnax

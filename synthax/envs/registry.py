@@ -1,0 +1,49 @@
+"""Environment ids: real gymnax ids and the synthetic environments shipped with synthax."""
+
+import gymnax
+
+from .base import AbstractEnvironment
+from .gymnax_env import GymnaxEnvironment
+
+SYNTHETIC_PREFIX = "Synthetic-"
+
+
+def real_env_id(env_id: str) -> str:
+    """The real environment an id stands for: `"Synthetic-CartPole-v1"` -> `"CartPole-v1"`."""
+    return env_id[len(SYNTHETIC_PREFIX):] if env_id.startswith(SYNTHETIC_PREFIX) else env_id
+
+
+def list_envs() -> dict[str, list[str]]:
+    """All ids `make` accepts, as ``{"synthetic": [...], "real": [...]}``."""
+    from synthax.checkpoints import shipped_env_ids
+
+    synthetic = list(shipped_env_ids())
+    real = [e for e in gymnax.registered_envs if not e.startswith(SYNTHETIC_PREFIX)]
+    return {"synthetic": synthetic, "real": real}
+
+
+def make(env_id: str, **kwargs) -> AbstractEnvironment:
+    """Build an environment by id.
+
+    **Arguments:**
+
+    - `env_id`: a gymnax id (`"CartPole-v1"`, or any id registered with `gymnax.register`) or a
+      shipped synthetic id (`"Synthetic-CartPole-v1"`).
+    - `kwargs`: passed to the gymnax factory (real ids only).
+
+    **Returns:** an [`AbstractEnvironment`][synthax.envs.AbstractEnvironment].
+
+    **Raises:** `KeyError` listing the known ids when `env_id` is unknown.
+    """
+    from synthax.checkpoints import load_shipped, shipped_env_ids
+
+    if env_id in shipped_env_ids():
+        return load_shipped(env_id)
+    if env_id.startswith(SYNTHETIC_PREFIX) or env_id not in gymnax.registered_envs:
+        ids = list_envs()
+        raise KeyError(
+            f"unknown environment id {env_id!r}; synthetic ids: {ids['synthetic']}; "
+            f"real ids: {ids['real']}"
+        )
+    env, params = gymnax.make(env_id, **kwargs)
+    return GymnaxEnvironment(env, params)

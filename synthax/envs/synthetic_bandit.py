@@ -1,0 +1,224 @@
+"""The synthetic contextual bandit (SCB) of Liesen et al. (2024).
+
+"Discovering Minimal Reinforcement Learning Environments", arXiv:2406.12589, Section 3: episodes
+last one step; the initial observation is a network of a latent Gaussian sample,
+``s0 = f_init(z), z ~ N(0, I)``, and the reward is a network of the observation and the action,
+``r = f_r(concat(s0, a))`` with discrete actions one-hot encoded.
+"""
+
+from typing import Any
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+import numpy as np
+from gymnax.environments import spaces
+from jaxtyping import Array, Float, Int, PRNGKeyArray
+
+from .base import AbstractEnvironment, Observation, StepResult
+
+
+class BanditState(eqx.Module):
+    """State of a synthetic contextual bandit: the current observation and the step count."""
+
+    obs: Float[Array, " obs_dim"]
+    time: Int[Array, ""]
+
+
+def _bounds(values: Any, size: int) -> tuple[float, ...]:
+    array = np.broadcast_to(np.asarray(values, dtype=np.float64), (size,))
+    return tuple(float(v) for v in array)
+
+
+class SyntheticContextualBandit(AbstractEnvironment):
+    """A one-step synthetic environment whose initial state and reward are neural networks.
+
+    Its inexact array leaves (the two networks' weights) are the meta-learned parameters; the
+    spaces are static, so `eqx.filter_vmap` over keys builds a population of environments.
+
+    **Arguments:**
+
+    - `key`: PRNG key for the networks' initialisation.
+    - `observation_low`, `observation_high`: the real environment's observation bounds
+      (sequences of floats, one per observation dimension; infinite or float32-max bounds allowed).
+    - `num_actions`: number of discrete actions, or `None` for a `Box` action space.
+    - `action_low`, `action_high`: `Box` action bounds (sequences), when `num_actions` is `None`.
+    - `latent_dim`: size of the Gaussian latent; defaults to the observation size (as in the paper).
+    - `hidden_size`: width of the single hidden layer of both networks (paper: 32).
+    - `max_steps_in_episode`: episode length, 1 for a contextual bandit.
+
+    **Observation bounds:** each dimension with finite bounds is squashed into them with a
+    scaled `tanh`; unbounded dimensions are only clipped to float32's range. So
+    `observation_space.contains(obs)` holds for every reset.
+
+    **Actions:** `Box` actions are clipped to the action space before the reward network.
+
+    **Raises:** `ValueError` when neither or both of `num_actions` and the action bounds are
+    given, or when bounds have the wrong length or `low > high`.
+    """
+
+    init_net: eqx.nn.MLP
+    reward_net: eqx.nn.MLP
+    observation_low: tuple[float, ...] = eqx.field(static=True)
+    observation_high: tuple[float, ...] = eqx.field(static=True)
+    num_actions: int | None = eqx.field(static=True)
+    action_low: tuple[float, ...] | None = eqx.field(static=True)
+    action_high: tuple[float, ...] | None = eqx.field(static=True)
+    latent_dim: int = eqx.field(static=True)
+    hidden_size: int = eqx.field(static=True)
+    episode_length: int = eqx.field(static=True)
+
+    def __init__(
+        self,
+        key: PRNGKeyArray,
+        observation_low,
+        observation_high,
+        num_actions: int | None = None,
+        action_low=None,
+        action_high=None,
+        latent_dim: int | None = None,
+        hidden_size: int = 32,
+        max_steps_in_episode: int = 1,
+    ):
+        obs_dim = len(np.atleast_1d(np.asarray(observation_low)))
+        self.observation_low = _bounds(observation_low, obs_dim)
+        self.observation_high = _bounds(observation_high, obs_dim)
+        if any(lo > hi for lo, hi in zip(self.observation_low, self.observation_high)):
+            raise ValueError("observation_low must be <= observation_high in every dimension")
+        if (num_actions is None) == (action_low is None or action_high is None):
+            raise ValueError(
+                "give either num_actions (Discrete actions) or action_low and action_high "
+                "(Box actions), not both and not neither"
+            )
+        if num_actions is not None:
+            if int(num_actions) < 1:
+                raise ValueError(f"num_actions must be >= 1, got {num_actions}")
+            self.num_actions = int(num_actions)
+            self.action_low = self.action_high = None
+            action_dim = self.num_actions
+        else:
+            action_dim = len(np.atleast_1d(np.asarray(action_low)))
+            self.num_actions = None
+            self.action_low = _bounds(action_low, action_dim)
+            self.action_high = _bounds(action_high, action_dim)
+            if any(lo > hi for lo, hi in zip(self.action_low, self.action_high)):
+                raise ValueError("action_low must be <= action_high in every dimension")
+        self.latent_dim = int(latent_dim) if latent_dim is not None else obs_dim
+        self.hidden_size = int(hidden_size)
+        if max_steps_in_episode < 1:
+            raise ValueError(f"max_steps_in_episode must be >= 1, got {max_steps_in_episode}")
+        self.episode_length = int(max_steps_in_episode)
+        k_init, k_reward = jax.random.split(key)
+        self.init_net = eqx.nn.MLP(
+            self.latent_dim, obs_dim, self.hidden_size, 1, activation=jax.nn.relu, key=k_init
+        )
+        self.reward_net = eqx.nn.MLP(
+            obs_dim + action_dim, "scalar", self.hidden_size, 1, activation=jax.nn.relu,
+            key=k_reward,
+        )
+
+    @classmethod
+    def for_environment(
+        cls, key: PRNGKeyArray, env: AbstractEnvironment, **kwargs
+    ) -> "SyntheticContextualBandit":
+        """Build a bandit with the observation and action spaces of `env`.
+
+        **Arguments:** `key`; `env`, the real environment it stands in for; `kwargs` as for the
+        constructor (`latent_dim`, `hidden_size`).
+        """
+        obs_space = env.observation_space
+        act_space = env.action_space
+        if isinstance(act_space, spaces.Discrete):
+            action_kwargs = {"num_actions": int(act_space.n)}
+        else:
+            shape = act_space.shape
+            action_kwargs = {
+                "action_low": np.broadcast_to(np.asarray(act_space.low), shape).ravel(),
+                "action_high": np.broadcast_to(np.asarray(act_space.high), shape).ravel(),
+            }
+        shape = obs_space.shape
+        return cls(
+            key,
+            np.broadcast_to(np.asarray(obs_space.low, np.float64), shape).ravel(),
+            np.broadcast_to(np.asarray(obs_space.high, np.float64), shape).ravel(),
+            **action_kwargs,
+            **kwargs,
+        )
+
+    def config(self) -> dict[str, Any]:
+        """JSON-serialisable constructor arguments (everything but the key)."""
+        return {
+            "observation_low": list(self.observation_low),
+            "observation_high": list(self.observation_high),
+            "num_actions": self.num_actions,
+            "action_low": None if self.action_low is None else list(self.action_low),
+            "action_high": None if self.action_high is None else list(self.action_high),
+            "latent_dim": self.latent_dim,
+            "hidden_size": self.hidden_size,
+            "max_steps_in_episode": self.episode_length,
+        }
+
+    def _squash(self, x: Float[Array, " obs_dim"]) -> Float[Array, " obs_dim"]:
+        low64 = np.asarray(self.observation_low, np.float64)
+        high64 = np.asarray(self.observation_high, np.float64)
+        bounded = np.isfinite(low64) & np.isfinite(high64) & (high64 - low64 < 1e30)
+        center = np.where(bounded, (low64 + high64) / 2, 0.0).astype(np.float32)
+        half = np.maximum(np.where(bounded, (high64 - low64) / 2, 1.0), 1e-12).astype(np.float32)
+        space = self.observation_space
+        squashed = center + half * jnp.tanh((x - center) / half)
+        return jnp.clip(jnp.where(bounded, squashed, x), space.low, space.high)
+
+    def reset(self, key: PRNGKeyArray) -> tuple[Observation, BanditState]:
+        z = jax.random.normal(key, (self.latent_dim,))
+        obs = self._squash(self.init_net(z))
+        return obs, BanditState(obs=obs, time=jnp.asarray(0, jnp.int32))
+
+    def reward(
+        self, obs: Float[Array, " obs_dim"], action: Array
+    ) -> Float[Array, ""]:
+        """The reward network's output for one observation and action.
+
+        **Arguments:** `obs` (float32, `(obs_dim,)`), `action` (int32 scalar for discrete action
+        spaces, float32 `(action_dim,)` for `Box` ones, clipped to the bounds first).
+
+        **Returns:** a float32 scalar.
+        """
+        if self.num_actions is not None:
+            encoded = jax.nn.one_hot(action, self.num_actions)
+        else:
+            low = np.asarray(self.action_low, np.float32)
+            high = np.asarray(self.action_high, np.float32)
+            encoded = jnp.clip(jnp.reshape(jnp.asarray(action, jnp.float32), low.shape), low, high)
+        return self.reward_net(jnp.concatenate([obs, encoded]))
+
+    def transition(self, key: PRNGKeyArray, state: BanditState, action: Array) -> StepResult:
+        reward = self.reward(state.obs, action)
+        time = state.time + 1
+        terminated = time >= self.episode_length
+        return (
+            state.obs,
+            BanditState(obs=state.obs, time=time),
+            reward.astype(jnp.float32),
+            terminated,
+            jnp.asarray(False),
+            {},
+        )
+
+    @property
+    def observation_space(self) -> spaces.Box:
+        f32 = np.finfo(np.float32)
+        low = np.clip(np.asarray(self.observation_low), f32.min, f32.max).astype(np.float32)
+        high = np.clip(np.asarray(self.observation_high), f32.min, f32.max).astype(np.float32)
+        return spaces.Box(jnp.asarray(low), jnp.asarray(high), low.shape, jnp.float32)
+
+    @property
+    def action_space(self) -> spaces.Discrete | spaces.Box:
+        if self.num_actions is not None:
+            return spaces.Discrete(self.num_actions)
+        low = jnp.asarray(self.action_low, jnp.float32)
+        high = jnp.asarray(self.action_high, jnp.float32)
+        return spaces.Box(low, high, low.shape, jnp.float32)
+
+    @property
+    def max_steps_in_episode(self) -> int:
+        return self.episode_length

@@ -1,0 +1,157 @@
+"""The meta-learner: an evosax strategy over the parameters of a synthetic environment.
+
+One generation (Liesen et al. 2024, Algorithm 1): sample a population of environments from the
+search distribution, train one agent in each (all members share the training and evaluation key:
+common random numbers), score each by its agent's real-environment return, update the
+distribution, and evaluate the distribution's mean with fresh agents.
+"""
+
+from typing import Any
+
+import equinox as eqx
+import evosax.algorithms as ea
+import jax
+import jax.numpy as jnp
+from jaxtyping import Array, Int, PRNGKeyArray
+
+from synthax.agents import AbstractAgent
+from synthax.envs import AbstractEnvironment, SyntheticContextualBandit
+
+from .fitness import fitness
+
+
+def distribution_strategies() -> list[str]:
+    """Names of the evosax distribution-based strategies accepted by `MetaLearner`."""
+    return sorted(ea.distribution_based_algorithms)
+
+
+class MetaState(eqx.Module):
+    """State of meta-learning: the strategy's state and parameters, a key and the generation."""
+
+    es_state: Any
+    es_params: Any
+    key: PRNGKeyArray
+    generation: Int[Array, ""]
+
+
+class MetaLearner(eqx.Module):
+    """Meta-learn a synthetic environment for `real_env` with an evosax strategy.
+
+    **Arguments:**
+
+    - `real_env`: the environment agents are evaluated in.
+    - `agent`: the inner-loop agent (e.g. [`PPO`][synthax.agents.PPO]).
+    - `template`: a synthetic environment whose inexact-array leaves are searched over; its
+      values are the initial mean (the networks' default initialisation, as in the paper).
+    - `strategy`: an evosax distribution-based strategy name (see `distribution_strategies`).
+    - `population_size`, `sigma_init` (initial `std_init`), `num_eval_episodes`,
+      `num_mean_eval_seeds`.
+
+    **Raises:** `ValueError` for an unknown strategy (listing the allowed ones) or one without
+    a `std_init` parameter.
+    """
+
+    real_env: AbstractEnvironment
+    agent: AbstractAgent
+    template: AbstractEnvironment
+    strategy: Any = eqx.field(static=True)
+    sigma_init: float = eqx.field(static=True)
+    num_eval_episodes: int = eqx.field(static=True)
+    num_mean_eval_seeds: int = eqx.field(static=True)
+
+    def __init__(
+        self,
+        real_env: AbstractEnvironment,
+        agent: AbstractAgent,
+        template: AbstractEnvironment,
+        strategy: str = "SNES",
+        population_size: int = 32,
+        sigma_init: float = 0.05,
+        num_eval_episodes: int = 8,
+        num_mean_eval_seeds: int = 8,
+    ):
+        algorithms = ea.distribution_based_algorithms
+        if strategy not in algorithms:
+            raise ValueError(
+                f"unknown strategy {strategy!r}; allowed: {distribution_strategies()}"
+            )
+        self.real_env = real_env
+        self.agent = agent
+        self.template = template
+        solution = eqx.filter(template, eqx.is_inexact_array)
+        self.strategy = algorithms[strategy](population_size=population_size, solution=solution)
+        if not hasattr(self.strategy.default_params, "std_init"):
+            raise ValueError(f"strategy {strategy!r} has no std_init parameter")
+        self.sigma_init = float(sigma_init)
+        self.num_eval_episodes = int(num_eval_episodes)
+        self.num_mean_eval_seeds = int(num_mean_eval_seeds)
+
+    @property
+    def population_size(self) -> int:
+        return self.strategy.population_size
+
+    @classmethod
+    def for_bandit(
+        cls, real_env: AbstractEnvironment, agent: AbstractAgent, key: PRNGKeyArray,
+        hidden_size: int = 32, **kwargs,
+    ) -> "MetaLearner":
+        """A meta-learner over [`SyntheticContextualBandit`][synthax.envs.SyntheticContextualBandit]s
+        shaped like `real_env`."""
+        template = SyntheticContextualBandit.for_environment(key, real_env, hidden_size=hidden_size)
+        return cls(real_env, agent, template, **kwargs)
+
+    def _combine(self, params: Any) -> AbstractEnvironment:
+        return eqx.combine(params, eqx.filter(self.template, eqx.is_inexact_array, inverse=True))
+
+    def init(self, key: PRNGKeyArray) -> MetaState:
+        """The initial state; the search distribution's mean is the template's parameters."""
+        k_init, key = jax.random.split(key)
+        es_params = self.strategy.default_params.replace(
+            std_init=jnp.asarray(self.sigma_init, jnp.float32)
+        )
+        mean = eqx.filter(self.template, eqx.is_inexact_array)
+        es_state = self.strategy.init(k_init, mean, es_params)
+        state = MetaState(es_state, es_params, key, jnp.asarray(0, jnp.int32))
+        # Strong dtypes, so that `step` maps a state to one of exactly the same type.
+        return jax.tree.map(
+            lambda x: jnp.array(x, dtype=x.dtype) if eqx.is_array(x) else x, state
+        )
+
+    def mean_environment(self, state: MetaState) -> AbstractEnvironment:
+        """The search distribution's mean as an environment (the run's result)."""
+        return self._combine(self.strategy.get_mean(state.es_state))
+
+    def evaluate_environment(
+        self, env: AbstractEnvironment, key: PRNGKeyArray, num_seeds: int
+    ) -> Array:
+        """Per-agent mean real return of `num_seeds` agents trained on `env`: `(num_seeds,)`."""
+        keys = jax.random.split(key, num_seeds)
+        return jax.vmap(
+            lambda k: fitness(self.agent, env, self.real_env, k, self.num_eval_episodes)
+        )(keys)
+
+    def step(self, state: MetaState) -> tuple[MetaState, dict[str, Array]]:
+        """One generation. Fitness is the real return (maximised; evosax minimises its negation).
+
+        **Returns:** the new state and float32 scalar metrics: `fitness_mean`, `fitness_max`,
+        `fitness_min` over the population and `mean_return` (the mean environment, averaged over
+        `num_mean_eval_seeds` agents).
+        """
+        key, k_ask, k_fit, k_tell, k_mean = jax.random.split(state.key, 5)
+        population, es_state = self.strategy.ask(k_ask, state.es_state, state.es_params)
+        envs = self._combine(population)
+        scores = eqx.filter_vmap(
+            lambda env: fitness(self.agent, env, self.real_env, k_fit, self.num_eval_episodes)
+        )(envs)
+        es_state, _ = self.strategy.tell(k_tell, population, -scores, es_state, state.es_params)
+        new_state = MetaState(es_state, state.es_params, key, state.generation + 1)
+        mean_returns = self.evaluate_environment(
+            self.mean_environment(new_state), k_mean, self.num_mean_eval_seeds
+        )
+        metrics = {
+            "fitness_mean": jnp.mean(scores),
+            "fitness_max": jnp.max(scores),
+            "fitness_min": jnp.min(scores),
+            "mean_return": jnp.mean(mean_returns),
+        }
+        return new_state, metrics

@@ -1,0 +1,218 @@
+"""A whole meta-learning run on disk: checkpoints, resume, a per-generation log and a summary.
+
+Files written to the run folder (all atomically, none pickled):
+
+- `config.json`: the [`MetaLearnConfig`][synthax.meta.MetaLearnConfig];
+- `state.eqx`: the meta-learner's state (every `checkpoint_every` generations and at the end);
+- `env.eqx`: the search distribution's mean as a synthetic environment, loadable with
+  [`load_environment`][synthax.checkpoints.load_environment];
+- `log.jsonl`: one JSON line per generation (`generation`, fitness statistics, `mean_return`,
+  `seconds`);
+- `summary.json`: wall and compile seconds and the final evaluation.
+"""
+
+import json
+import math
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from synthax._version import __version__
+from synthax.agents import make_agent
+from synthax.checkpoints import load, read_header, save, save_environment
+from synthax.checkpoints.io import atomic_write_text
+from synthax.envs import make
+
+from .config import MetaLearnConfig
+from .fitness import train_and_evaluate
+from .learner import MetaLearner, MetaState
+
+STATE_FILE = "state.eqx"
+ENV_FILE = "env.eqx"
+LOG_FILE = "log.jsonl"
+CONFIG_FILE = "config.json"
+SUMMARY_FILE = "summary.json"
+
+
+class ResumeError(ValueError):
+    """A run folder cannot be resumed with the given configuration."""
+
+
+def build_learner(config: MetaLearnConfig) -> MetaLearner:
+    """The [`MetaLearner`][synthax.meta.MetaLearner] a config describes."""
+    real_env = make(config.env_id)
+    agent = make_agent(config.agent, **config.agent_kwargs)
+    return MetaLearner.for_bandit(
+        real_env,
+        agent,
+        jax.random.PRNGKey(config.seed + 1),
+        hidden_size=config.hidden_size,
+        strategy=config.strategy,
+        population_size=config.population_size,
+        sigma_init=config.sigma_init,
+        num_eval_episodes=config.num_eval_episodes,
+        num_mean_eval_seeds=config.num_mean_eval_seeds,
+    )
+
+
+def _stats(per_agent: np.ndarray, episodes: int) -> dict[str, Any]:
+    return {
+        "mean": float(np.mean(per_agent)),
+        "std": float(np.std(per_agent)),
+        "n": int(per_agent.size),
+        "episodes_per_agent": episodes,
+    }
+
+
+def final_evaluation(
+    learner: MetaLearner, env: eqx.Module, key, num_seeds: int, num_episodes: int
+) -> tuple[dict[str, Any], float]:
+    """Train `num_seeds` agents on the learned `env` and, with the same seeds, on the real one.
+
+    **Returns:** ``({"synthetic_<k>k": stats, "real_<k>k": stats}, compile_seconds)`` where the
+    stats give the mean and standard deviation over agents of each agent's mean real return.
+    """
+    agent, real = learner.agent, learner.real_env
+
+    def both(env, key):
+        keys = jax.random.split(key, num_seeds)
+        run = lambda train_env: jax.vmap(  # noqa: E731
+            lambda k: jnp.mean(train_and_evaluate(agent, train_env, real, k, num_episodes))
+        )(keys)
+        return run(env), run(real)
+
+    t0 = time.perf_counter()
+    compiled = eqx.filter_jit(both).lower(env, key).compile()
+    compile_seconds = time.perf_counter() - t0
+    synthetic, real_returns = jax.device_get(compiled(env, key))
+    steps = getattr(agent, "total_timesteps", 0)
+    tag = f"{steps // 1000}k" if steps % 1000 == 0 else str(steps)
+    return {
+        f"synthetic_{tag}": _stats(np.asarray(synthetic), num_episodes),
+        f"real_{tag}": _stats(np.asarray(real_returns), num_episodes),
+    }, compile_seconds
+
+
+def _read_log(path: Path, up_to: int) -> list[str]:
+    if not path.exists():
+        return []
+    lines = [ln for ln in path.read_text().splitlines() if ln.strip()]
+    return [ln for ln in lines if json.loads(ln)["generation"] <= up_to]
+
+
+def run_metalearning(
+    config: MetaLearnConfig,
+    out_dir: str | Path,
+    resume: bool = False,
+    on_generation: Callable[[dict[str, Any]], None] | None = None,
+    final_eval_episodes: int = 32,
+) -> dict[str, Any]:
+    """Run (or resume) meta-learning and write the run folder described above.
+
+    **Arguments:**
+
+    - `config`: the run's configuration.
+    - `out_dir`: the run folder.
+    - `resume`: continue from `out_dir/state.eqx`; the saved `config.json` must equal `config`.
+      Generations after the last checkpoint are recomputed (the keys are deterministic) and
+      their log lines rewritten, so the log holds each generation exactly once.
+    - `on_generation`: called with each generation's log record (e.g. a progress bar).
+    - `final_eval_episodes`: real episodes per agent in the final evaluation.
+
+    **Returns:** the summary written to `summary.json`.
+
+    **Raises:** `ResumeError` if `resume` is set and the folder has no checkpoint or a different
+    config, or if it is not set and the folder already holds a run.
+    """
+    out = Path(out_dir)
+    state_path, log_path = out / STATE_FILE, out / LOG_FILE
+    learner = build_learner(config)
+    skeleton = eqx.filter_eval_shape(learner.init, jax.random.PRNGKey(config.seed))
+
+    if resume:
+        if not state_path.exists():
+            raise ResumeError(f"cannot resume: {state_path} does not exist")
+        saved = json.loads((out / CONFIG_FILE).read_text())
+        if saved != config.to_dict():
+            raise ResumeError(
+                f"cannot resume {out}: its config.json differs from the requested config "
+                f"(saved {saved}, requested {config.to_dict()})"
+            )
+        state, header = load(state_path, skeleton, {"kind": "meta_state"})
+        elapsed = float(header["wall_seconds"])
+    else:
+        if state_path.exists():
+            raise ResumeError(f"{out} already holds a run; pass resume=True or another folder")
+        out.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(out / CONFIG_FILE, json.dumps(config.to_dict(), indent=2) + "\n")
+        state = learner.init(jax.random.PRNGKey(config.seed))
+        elapsed = 0.0
+    start_generation = int(state.generation)
+    log_lines = _read_log(log_path, start_generation)
+    atomic_write_text(log_path, "".join(ln + "\n" for ln in log_lines))
+
+    def checkpoint(state: MetaState, elapsed: float) -> None:
+        generation = int(state.generation)
+        header = {"kind": "meta_state", "generation": generation, "wall_seconds": elapsed,
+                  "config": config.to_dict()}
+        env_meta = {"generation": generation, "config": config.to_dict()}
+        save_environment(out / ENV_FILE, learner.mean_environment(state), config.env_id, env_meta)
+        save(state_path, state, header)
+
+    t_start = time.perf_counter()
+    compile_seconds = 0.0
+    if start_generation < config.generations:
+        t0 = time.perf_counter()
+        step = eqx.filter_jit(learner.step).lower(state).compile()
+        compile_seconds += time.perf_counter() - t0
+        with open(log_path, "a", encoding="utf-8") as log:
+            for _ in range(start_generation, config.generations):
+                t_gen = time.perf_counter()
+                state, metrics = step(state)
+                record = {"generation": int(state.generation)}
+                record.update({k: float(v) for k, v in jax.device_get(metrics).items()})
+                record["seconds"] = time.perf_counter() - t_gen
+                log.write(json.dumps(record) + "\n")
+                log.flush()
+                if on_generation is not None:
+                    on_generation(record)
+                generation = record["generation"]
+                if generation % config.checkpoint_every == 0 or generation == config.generations:
+                    checkpoint(state, elapsed + time.perf_counter() - t_start)
+
+    env = learner.mean_environment(state)
+    final_key = jax.random.fold_in(jax.random.PRNGKey(config.seed), 2**31 - 1)
+    evaluation, final_compile = final_evaluation(
+        learner, env, final_key, config.final_eval_seeds, final_eval_episodes
+    )
+    compile_seconds += final_compile
+    wall = elapsed + time.perf_counter() - t_start
+    summary = {
+        "env_id": config.env_id,
+        "agent": config.agent,
+        "strategy": config.strategy,
+        "generations": int(state.generation),
+        "population_size": config.population_size,
+        "wall_seconds": wall,
+        "compile_seconds": compile_seconds,
+        "eval": {config.agent: evaluation},
+        "checkpoint": ENV_FILE,
+        "synthax_version": __version__,
+        "config": config.to_dict(),
+    }
+    if not all(math.isfinite(v["mean"]) for v in evaluation.values()):
+        raise FloatingPointError(f"final evaluation is not finite: {evaluation}")
+    atomic_write_text(out / SUMMARY_FILE, json.dumps(summary, indent=2) + "\n")
+    return summary
+
+
+def latest_generation(out_dir: str | Path) -> int:
+    """The generation of the checkpoint in `out_dir` (0 if there is none)."""
+    path = Path(out_dir) / STATE_FILE
+    return int(read_header(path)["generation"]) if path.exists() else 0
