@@ -7,7 +7,7 @@ import jax
 
 
 def default_cache_dir() -> Path:
-    """``$SYNTHAX_CACHE_DIR``, else ``$XDG_CACHE_HOME/synthax/jax``, else ``~/.cache/synthax/jax``."""
+    """`$SYNTHAX_CACHE_DIR`, else `$XDG_CACHE_HOME/synthax/jax`, else `~/.cache/synthax/jax`."""
     if os.environ.get("SYNTHAX_CACHE_DIR"):
         return Path(os.environ["SYNTHAX_CACHE_DIR"])
     base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"

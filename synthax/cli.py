@@ -4,7 +4,7 @@ import json
 import time
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -44,18 +44,28 @@ def _latest_run(env_id: str) -> Path:
 @app.command()
 def metalearn(
     env: Annotated[str, typer.Option("--env", help="Real gymnax environment id.")] = "CartPole-v1",
-    preset: Annotated[str, typer.Option(help="Named configuration (see synthax.meta.PRESETS).")] = "cpu",
+    preset: Annotated[
+        str, typer.Option(help="Named configuration (see synthax.meta.PRESETS).")
+    ] = "cpu",
     config: Annotated[
-        Optional[Path], typer.Option(help="JSON file of MetaLearnConfig fields; overrides the preset.")
+        Path | None, typer.Option(help="JSON file of MetaLearnConfig fields; overrides the preset.")
     ] = None,
-    generations: Annotated[Optional[int], typer.Option(help="Override the number of generations.")] = None,
-    population_size: Annotated[Optional[int], typer.Option(help="Override the population size.")] = None,
-    strategy: Annotated[Optional[str], typer.Option(help="evosax strategy name, e.g. SNES, Open_ES.")] = None,
-    seed: Annotated[Optional[int], typer.Option(help="Override the seed.")] = None,
+    generations: Annotated[
+        int | None, typer.Option(help="Override the number of generations.")
+    ] = None,
+    population_size: Annotated[
+        int | None, typer.Option(help="Override the population size.")
+    ] = None,
+    strategy: Annotated[
+        str | None, typer.Option(help="evosax strategy name, e.g. SNES, Open_ES.")
+    ] = None,
+    seed: Annotated[int | None, typer.Option(help="Override the seed.")] = None,
     out: Annotated[
-        Optional[Path], typer.Option(help="Run folder (default runs/<env>-<time>/).")
+        Path | None, typer.Option(help="Run folder (default runs/<env>-<time>/).")
     ] = None,
-    resume: Annotated[bool, typer.Option(help="Resume the run in --out (or the latest for --env).")] = False,
+    resume: Annotated[
+        bool, typer.Option(help="Resume the run in --out (or the latest for --env).")
+    ] = False,
     progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
 ) -> None:
     """Meta-learn a synthetic contextual bandit for ENV and evaluate it.
@@ -112,7 +122,7 @@ def train(
     seeds: Annotated[int, typer.Option(help="Independent agents, trained vmapped.")] = 16,
     eval_episodes: Annotated[int, typer.Option(help="Real episodes per agent.")] = 32,
     seed: Annotated[int, typer.Option(help="PRNG seed.")] = 0,
-    out: Annotated[Optional[Path], typer.Option(help="Folder for train.json.")] = None,
+    out: Annotated[Path | None, typer.Option(help="Folder for train.json.")] = None,
 ) -> None:
     """Train SEEDS agents on ENV (vmapped) and evaluate them on the matching real environment."""
     import equinox as eqx

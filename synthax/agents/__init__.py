@@ -2,7 +2,8 @@
 
 from .base import AbstractAgent as AbstractAgent
 from .policy import Policy as Policy
-from .ppo import PPO as PPO, PPOState as PPOState
+from .ppo import PPO as PPO
+from .ppo import PPOState as PPOState
 
 AGENTS = {"ppo": PPO}
 

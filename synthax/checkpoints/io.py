@@ -28,12 +28,19 @@ class CheckpointError(ValueError):
     """A checkpoint file is malformed or does not match what the caller expects."""
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
     """Write `data` to `path` atomically (temporary file in the same folder, fsync, rename)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        os.chmod(tmp, 0o666 & ~_umask())
         with os.fdopen(fd, "wb") as f:
             f.write(data)
             f.flush()
@@ -51,8 +58,10 @@ def atomic_write_text(path: str | os.PathLike, text: str) -> None:
 
 
 def leaf_signature(tree: Any) -> list[list]:
-    """`[[shape, dtype], ...]` for every array leaf of `tree` (in flattening order)."""
-    leaves = [x for x in jax.tree.leaves(tree) if eqx.is_array(x)]
+    """`[[shape, dtype], ...]` for every array (or `jax.ShapeDtypeStruct`) leaf of `tree`."""
+    leaves = [
+        x for x in jax.tree.leaves(tree) if eqx.is_array(x) or isinstance(x, jax.ShapeDtypeStruct)
+    ]
     return [[list(np.shape(x)), str(np.dtype(x.dtype))] for x in leaves]
 
 

@@ -5,9 +5,11 @@ module holding arrays cannot be that object. The adapter keeps the module's stat
 and its arrays in `EnvParams`, as gymnax intends for anything that varies.
 """
 
+from functools import partial
 from typing import Any
 
 import equinox as eqx
+import jax
 import jax.numpy as jnp
 from flax import struct
 from gymnax.environments import environment, spaces
@@ -20,7 +22,7 @@ class SynthaxEnvParams(environment.EnvParams):
     """gymnax parameters of an adapted synthax environment: its array leaves and time limit."""
 
     arrays: Any = None
-    max_steps_in_episode: int = 1
+    max_steps_in_episode: int | jax.Array = 1
 
 
 class ToGymnax(environment.Environment):
@@ -31,8 +33,9 @@ class ToGymnax(environment.Environment):
     - `env`: any [`AbstractEnvironment`][synthax.envs.AbstractEnvironment].
     - `name`: the id reported by `env.name` (e.g. `"Synthetic-CartPole-v1"`).
 
-    `gymnax.make` returns `(adapter, adapter.default_params)`; `step` returns gymnax 1.x's six values
-    `(obs, state, reward, terminated, truncated, info)` and works under `jax.jit` and `jax.vmap`.
+    `gymnax.make` returns `(adapter, adapter.default_params)`; `step` returns gymnax 1.x's six
+    values `(obs, state, reward, terminated, truncated, info)` and works under `jax.jit` and
+    `jax.vmap`.
     """
 
     def __init__(self, env: AbstractEnvironment, name: str = "SynthaxEnvironment"):
@@ -50,6 +53,18 @@ class ToGymnax(environment.Environment):
     @property
     def default_params(self) -> SynthaxEnvParams:
         return SynthaxEnvParams(arrays=self._arrays, max_steps_in_episode=self._max_steps)
+
+    @partial(jax.jit, static_argnames=("self",))
+    def step(self, key, state, action, params: SynthaxEnvParams | None = None):
+        """gymnax 1.x `step` with automatic reset; `terminated` and `truncated` are the synthax
+        environment's own (a one-step bandit episode is terminated, never truncated)."""
+        if params is None:
+            params = self.default_params
+        obs, state, reward, terminated, truncated, info = self._module(params).step(
+            key, state, action
+        )
+        info = {**info, "terminated": terminated, "truncated": truncated}
+        return obs, state, reward, terminated, truncated, info
 
     def step_env(self, key, state, action, params: SynthaxEnvParams):
         obs, state, reward, terminated, _, info = self._module(params).transition(

@@ -1,3 +1,4 @@
 """Evaluation: rollouts in real environments and summary statistics."""
 
-from .rollout import EvalResult as EvalResult, evaluate as evaluate
+from .rollout import EvalResult as EvalResult
+from .rollout import evaluate as evaluate

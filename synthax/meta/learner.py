@@ -6,12 +6,14 @@ common random numbers), score each by its agent's real-environment return, updat
 distribution, and evaluate the distribution's mean with fresh agents.
 """
 
+import inspect
 from typing import Any
 
 import equinox as eqx
 import evosax.algorithms as ea
 import jax
 import jax.numpy as jnp
+import optax
 from jaxtyping import Array, Int, PRNGKeyArray
 
 from synthax.agents import AbstractAgent
@@ -23,6 +25,28 @@ from .fitness import fitness
 def distribution_strategies() -> list[str]:
     """Names of the evosax distribution-based strategies accepted by `MetaLearner`."""
     return sorted(ea.distribution_based_algorithms)
+
+
+def _build_strategy(name: str, population_size: int, solution: Any, sigma_init: float):
+    """An evosax strategy by name whose initial search standard deviation is `sigma_init`."""
+    algorithms = ea.distribution_based_algorithms
+    if name not in algorithms:
+        raise ValueError(f"unknown strategy {name!r}; allowed: {distribution_strategies()}")
+    cls = algorithms[name]
+    kwargs = {}
+    if "std_schedule" in inspect.signature(cls.__init__).parameters:
+        kwargs["std_schedule"] = optax.constant_schedule(float(sigma_init))
+    try:
+        strategy = cls(population_size=population_size, solution=solution, **kwargs)
+    except (TypeError, AssertionError) as error:
+        raise ValueError(f"cannot build strategy {name!r} with population_size="
+                         f"{population_size}: {error}") from None
+    if not kwargs and not hasattr(strategy.default_params, "std_init"):
+        raise ValueError(
+            f"strategy {name!r} has no initial standard deviation (std_init or std_schedule) "
+            "to set from sigma_init; choose another strategy"
+        )
+    return strategy
 
 
 class MetaState(eqx.Module):
@@ -47,8 +71,9 @@ class MetaLearner(eqx.Module):
     - `population_size`, `sigma_init` (initial `std_init`), `num_eval_episodes`,
       `num_mean_eval_seeds`.
 
-    **Raises:** `ValueError` for an unknown strategy (listing the allowed ones) or one without
-    a `std_init` parameter.
+    **Raises:** `ValueError` for an unknown strategy (listing the allowed ones), or one whose
+    initial standard deviation cannot be set (neither a `std_init` parameter nor a
+    `std_schedule` argument), or that needs arguments beyond the population and solution.
     """
 
     real_env: AbstractEnvironment
@@ -70,18 +95,11 @@ class MetaLearner(eqx.Module):
         num_eval_episodes: int = 8,
         num_mean_eval_seeds: int = 8,
     ):
-        algorithms = ea.distribution_based_algorithms
-        if strategy not in algorithms:
-            raise ValueError(
-                f"unknown strategy {strategy!r}; allowed: {distribution_strategies()}"
-            )
         self.real_env = real_env
         self.agent = agent
         self.template = template
         solution = eqx.filter(template, eqx.is_inexact_array)
-        self.strategy = algorithms[strategy](population_size=population_size, solution=solution)
-        if not hasattr(self.strategy.default_params, "std_init"):
-            raise ValueError(f"strategy {strategy!r} has no std_init parameter")
+        self.strategy = _build_strategy(strategy, population_size, solution, sigma_init)
         self.sigma_init = float(sigma_init)
         self.num_eval_episodes = int(num_eval_episodes)
         self.num_mean_eval_seeds = int(num_mean_eval_seeds)
@@ -95,8 +113,11 @@ class MetaLearner(eqx.Module):
         cls, real_env: AbstractEnvironment, agent: AbstractAgent, key: PRNGKeyArray,
         hidden_size: int = 32, **kwargs,
     ) -> "MetaLearner":
-        """A meta-learner over [`SyntheticContextualBandit`][synthax.envs.SyntheticContextualBandit]s
-        shaped like `real_env`."""
+        """A meta-learner over synthetic contextual bandits shaped like `real_env`.
+
+        The template is a [`SyntheticContextualBandit`][synthax.envs.SyntheticContextualBandit]
+        initialised from `key` with `hidden_size` units; `kwargs` go to the constructor.
+        """
         template = SyntheticContextualBandit.for_environment(key, real_env, hidden_size=hidden_size)
         return cls(real_env, agent, template, **kwargs)
 
@@ -106,9 +127,9 @@ class MetaLearner(eqx.Module):
     def init(self, key: PRNGKeyArray) -> MetaState:
         """The initial state; the search distribution's mean is the template's parameters."""
         k_init, key = jax.random.split(key)
-        es_params = self.strategy.default_params.replace(
-            std_init=jnp.asarray(self.sigma_init, jnp.float32)
-        )
+        es_params = self.strategy.default_params
+        if hasattr(es_params, "std_init"):
+            es_params = es_params.replace(std_init=jnp.asarray(self.sigma_init, jnp.float32))
         mean = eqx.filter(self.template, eqx.is_inexact_array)
         es_state = self.strategy.init(k_init, mean, es_params)
         state = MetaState(es_state, es_params, key, jnp.asarray(0, jnp.int32))

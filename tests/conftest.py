@@ -1,0 +1,22 @@
+import os
+from pathlib import Path
+
+import pytest
+
+# Persistent compilation cache: a second test run skips most XLA compilation.
+os.environ.setdefault(
+    "SYNTHAX_CACHE_DIR", str(Path(__file__).resolve().parent.parent / ".cache" / "jax-tests")
+)
+
+from synthax._compilation_cache import enable_compilation_cache  # noqa: E402
+
+enable_compilation_cache()
+
+TINY_PPO = dict(
+    total_timesteps=64, num_envs=4, num_steps=8, num_epochs=1, num_minibatches=2, hidden_size=8
+)
+
+
+@pytest.fixture
+def tiny_ppo_kwargs():
+    return dict(TINY_PPO)

@@ -1,0 +1,86 @@
+import json
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+import pytest
+
+from synthax.checkpoints import (
+    CheckpointError,
+    load_environment,
+    load_shipped,
+    read_header,
+    save_environment,
+    shipped_env_ids,
+)
+from synthax.envs import SyntheticContextualBandit, make
+
+
+@pytest.fixture
+def bandit():
+    return SyntheticContextualBandit.for_environment(jax.random.PRNGKey(3), make("CartPole-v1"))
+
+
+def test_round_trip(tmp_path, bandit):
+    path = tmp_path / "env.eqx"
+    save_environment(path, bandit, "CartPole-v1", {"note": "test"})
+    loaded = load_environment(path, env_id="CartPole-v1")
+    assert eqx.tree_equal(loaded, bandit) is True or bool(eqx.tree_equal(loaded, bandit))
+    header = read_header(path)
+    assert header["class"] == "SyntheticContextualBandit"
+    assert header["env_id"] == "CartPole-v1"
+    assert header["metadata"] == {"note": "test"}
+    assert header["shapes"][0] == [[32, 4], "float32"]
+    # The file starts with a JSON header line: no pickle anywhere.
+    first_line = path.read_bytes().split(b"\n", 1)[0]
+    assert json.loads(first_line)["format"] == "synthax.checkpoint"
+
+
+def test_wrong_env_id(tmp_path, bandit):
+    path = tmp_path / "env.eqx"
+    save_environment(path, bandit, "CartPole-v1")
+    with pytest.raises(CheckpointError, match="env_id"):
+        load_environment(path, env_id="Acrobot-v1")
+
+
+def test_corrupt_payload(tmp_path, bandit):
+    path = tmp_path / "env.eqx"
+    save_environment(path, bandit, "CartPole-v1")
+    data = bytearray(path.read_bytes())
+    data[-3] ^= 0xFF
+    path.write_bytes(bytes(data))
+    with pytest.raises(CheckpointError, match="hash"):
+        load_environment(path)
+
+
+def test_shape_mismatch(tmp_path, bandit):
+    path = tmp_path / "env.eqx"
+    save_environment(path, bandit, "CartPole-v1")
+    lines = path.read_bytes().split(b"\n", 1)
+    header = json.loads(lines[0])
+    header["config"]["hidden_size"] = 16
+    path.write_bytes(json.dumps(header).encode() + b"\n" + lines[1])
+    with pytest.raises(CheckpointError, match="shapes"):
+        load_environment(path)
+
+
+def test_not_a_checkpoint(tmp_path):
+    path = tmp_path / "x.eqx"
+    path.write_bytes(b"\x80\x04garbage")
+    with pytest.raises(CheckpointError, match="not a synthax checkpoint"):
+        load_environment(path)
+
+
+def test_cannot_save_real_env(tmp_path):
+    with pytest.raises(TypeError, match="allowed"):
+        save_environment(tmp_path / "x.eqx", make("CartPole-v1"), "CartPole-v1")
+
+
+def test_shipped_cartpole_loads():
+    assert "Synthetic-CartPole-v1" in shipped_env_ids()
+    env = load_shipped("Synthetic-CartPole-v1")
+    assert isinstance(env, SyntheticContextualBandit)
+    obs, _ = env.reset(jax.random.PRNGKey(0))
+    assert obs.shape == (4,) and bool(jnp.all(jnp.isfinite(obs)))
+    with pytest.raises(KeyError, match="shipped"):
+        load_shipped("Synthetic-Nothing-v0")

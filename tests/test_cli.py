@@ -1,0 +1,38 @@
+import json
+
+from typer.testing import CliRunner
+
+from synthax.cli import app
+
+runner = CliRunner()
+
+
+def test_envs_lists_synthetic_and_real():
+    result = runner.invoke(app, ["envs"])
+    assert result.exit_code == 0
+    assert "Synthetic-CartPole-v1\tsynthetic" in result.output
+    assert "CartPole-v1\treal" in result.output
+
+
+def test_train_writes_train_json(tmp_path):
+    result = runner.invoke(app, ["train", "--env", "Synthetic-CartPole-v1", "--steps", "500",
+                                 "--seeds", "2", "--eval-episodes", "2", "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    data = json.loads((tmp_path / "train.json").read_text())
+    assert set(data) >= {"env_id", "agent", "steps", "seeds", "wall_seconds", "compile_seconds",
+                         "eval"}
+    assert data["env_id"] == "Synthetic-CartPole-v1" and data["seeds"] == 2
+    assert data["eval"]["n"] == 2 and data["eval"]["eval_env_id"] == "CartPole-v1"
+    assert 0 < data["eval"]["mean"] <= 500
+
+
+def test_train_unknown_env_is_a_clear_error():
+    result = runner.invoke(app, ["train", "--env", "Nope-v0"])
+    assert result.exit_code != 0
+    assert "unknown environment id" in result.output
+
+
+def test_metalearn_rejects_unknown_preset():
+    result = runner.invoke(app, ["metalearn", "--preset", "huge"])
+    assert result.exit_code != 0
+    assert "allowed" in result.output

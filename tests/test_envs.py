@@ -1,0 +1,155 @@
+import equinox as eqx
+import gymnax
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+import synthax
+from synthax.envs import GymnaxEnvironment, SyntheticContextualBandit, make
+
+
+@pytest.fixture(scope="module")
+def cartpole():
+    return make("CartPole-v1")
+
+
+def test_gymnax_adapter_keeps_terminated_and_truncated_apart():
+    env, params = gymnax.make("CartPole-v1")
+    env = GymnaxEnvironment(env, params.replace(max_steps_in_episode=5))
+    obs, state = env.reset(jax.random.PRNGKey(0))
+    assert obs.shape == (4,) and obs.dtype == jnp.float32
+    for t in range(5):
+        # Alternate actions: the pole stays up for 5 steps, so the episode is cut by the limit.
+        obs, state, reward, terminated, truncated, info = env.transition(
+            jax.random.PRNGKey(t), state, jnp.asarray(t % 2)
+        )
+    assert not bool(terminated) and bool(truncated)
+    assert float(reward) == 1.0
+
+
+def test_gymnax_adapter_reports_termination(cartpole):
+    obs, state = cartpole.reset(jax.random.PRNGKey(0))
+    terminated = False
+    for t in range(100):  # always push right: the pole falls within 100 steps
+        obs, state, _, terminated, truncated, info = cartpole.step(
+            jax.random.PRNGKey(t), state, jnp.asarray(1)
+        )
+        if bool(terminated):
+            break
+    assert bool(terminated) and not bool(truncated)
+    # Auto-reset: the returned observation starts a new episode, the final one is in info.
+    assert float(jnp.abs(obs).max()) <= 0.05
+    assert float(jnp.abs(info["final_observation"]).max()) > 0.05
+
+
+def test_make_unknown_id_lists_allowed():
+    with pytest.raises(KeyError, match="CartPole-v1"):
+        make("NoSuchEnv-v0")
+    with pytest.raises(KeyError, match="synthetic ids"):
+        make("Synthetic-NoSuchEnv-v0")
+
+
+def _blown_up(env, scale):
+    params, static = eqx.partition(env, eqx.is_inexact_array)
+    return eqx.combine(jax.tree.map(lambda x: x * scale, params), static)
+
+
+@pytest.mark.parametrize("scale", [1.0, 1000.0])
+def test_bandit_observations_inside_real_space(cartpole, scale):
+    env = SyntheticContextualBandit.for_environment(jax.random.PRNGKey(0), cartpole)
+    env = _blown_up(env, scale)
+    obs, _ = jax.vmap(env.reset)(jax.random.split(jax.random.PRNGKey(1), 4096))
+    space = cartpole.observation_space
+    contained = jax.vmap(space.contains)(obs)
+    assert bool(jnp.all(contained))
+    assert obs.shape == (4096, 4) and obs.dtype == jnp.float32
+    if scale > 1:  # squashing must actually be exercised
+        assert float(jnp.abs(obs[:, 2]).max()) > 0.4
+
+
+def test_bandit_asymmetric_bounds():
+    env = SyntheticContextualBandit(jax.random.PRNGKey(0), [-1.2, -0.07], [0.6, 0.07], 3)
+    env = _blown_up(env, 100.0)
+    obs, _ = jax.vmap(env.reset)(jax.random.split(jax.random.PRNGKey(1), 2048))
+    assert bool(jnp.all(jax.vmap(env.observation_space.contains)(obs)))
+
+
+def test_bandit_step_is_one_step_episode(cartpole):
+    env = SyntheticContextualBandit.for_environment(jax.random.PRNGKey(0), cartpole)
+    obs, state = env.reset(jax.random.PRNGKey(1))
+    obs2, state2, reward, terminated, truncated, info = env.step(
+        jax.random.PRNGKey(2), state, jnp.asarray(1, jnp.int32)
+    )
+    assert bool(terminated) and not bool(truncated)
+    assert reward.shape == () and reward.dtype == jnp.float32
+    np.testing.assert_allclose(info["final_observation"], obs)
+    np.testing.assert_allclose(reward, env.reward(obs, jnp.asarray(1, jnp.int32)))
+    assert int(state2.time) == 0  # auto-reset
+
+
+def test_bandit_clips_box_actions():
+    pendulum = make("Pendulum-v1")
+    env = SyntheticContextualBandit.for_environment(jax.random.PRNGKey(0), pendulum)
+    assert env.action_low == (-2.0,) and env.action_high == (2.0,)
+    obs, _ = env.reset(jax.random.PRNGKey(1))
+    at_bound = env.reward(obs, jnp.array([2.0]))
+    np.testing.assert_allclose(env.reward(obs, jnp.array([100.0])), at_bound)
+    at_low = env.reward(obs, jnp.array([-2.0]))
+    np.testing.assert_allclose(env.reward(obs, jnp.array([-100.0])), at_low)
+
+
+def test_bandit_rejects_bad_arguments():
+    key = jax.random.PRNGKey(0)
+    with pytest.raises(ValueError, match="num_actions"):
+        SyntheticContextualBandit(key, [-1.0], [1.0])
+    with pytest.raises(ValueError, match="not both"):
+        SyntheticContextualBandit(key, [-1.0], [1.0], 2, action_low=[-1.0], action_high=[1.0])
+    with pytest.raises(ValueError, match="observation_low"):
+        SyntheticContextualBandit(key, [1.0], [-1.0], 2)
+    with pytest.raises(ValueError, match="num_actions must be >= 1"):
+        SyntheticContextualBandit(key, [-1.0], [1.0], 0)
+
+
+def test_population_of_64_bandits_compiles_once(cartpole):
+    make_env = lambda k: SyntheticContextualBandit.for_environment(k, cartpole)  # noqa: E731
+
+    @eqx.filter_jit
+    @eqx.debug.assert_max_traces(max_traces=1)
+    def reset_and_step(envs, key):
+        def one(env, k):
+            k_reset, k_step = jax.random.split(k)
+            obs, state = env.reset(k_reset)
+            return env.step(k_step, state, jnp.asarray(1, jnp.int32))
+
+        keys = jax.random.split(key, 64)
+        return eqx.filter_vmap(one)(envs, keys)
+
+    for seed in range(3):
+        envs = eqx.filter_vmap(make_env)(jax.random.split(jax.random.PRNGKey(seed), 64))
+        assert envs.init_net.layers[0].weight.shape[0] == 64
+        obs, state, reward, terminated, truncated, info = reset_and_step(
+            envs, jax.random.PRNGKey(seed)
+        )
+        assert obs.shape == (64, 4) and reward.shape == (64,)
+        assert bool(jnp.all(terminated))
+        # Different members give different rewards: the population is real, not one env.
+        assert float(jnp.std(reward)) > 0
+    assert eqx.debug.get_num_traces(reset_and_step) == 1
+
+
+def test_gymnax_make_synthetic_cartpole_jit_and_vmap():
+    env, params = gymnax.make("Synthetic-CartPole-v1")
+    assert "Synthetic-CartPole-v1" in gymnax.registered_envs
+    assert env.num_actions == 2
+    keys = jax.random.split(jax.random.PRNGKey(0), 8)
+    obs, state = jax.vmap(env.reset, in_axes=(0, None))(keys, params)
+    assert obs.shape == (8, 4)
+    actions = jnp.zeros(8, jnp.int32)
+    out = jax.jit(jax.vmap(env.step, in_axes=(0, 0, 0, None)))(keys, state, actions, params)
+    assert len(out) == 6
+    obs, state, reward, terminated, truncated, info = out
+    assert reward.shape == (8,) and bool(jnp.all(terminated)) and not bool(jnp.any(truncated))
+    real_space = make("CartPole-v1").observation_space
+    assert bool(jnp.all(jax.vmap(real_space.contains)(obs)))
+    assert "Synthetic-CartPole-v1" in synthax.list_envs()["synthetic"]

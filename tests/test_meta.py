@@ -1,0 +1,130 @@
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+import pytest
+
+from synthax.agents import PPO
+from synthax.checkpoints import read_header
+from synthax.envs import make
+from synthax.meta import MetaLearnConfig, MetaLearner, distribution_strategies
+from synthax.meta.run import ResumeError, run_metalearning
+
+from .conftest import TINY_PPO
+
+
+def tiny_config(**changes):
+    base = MetaLearnConfig(
+        agent_kwargs=dict(TINY_PPO), population_size=4, generations=4, hidden_size=8,
+        num_eval_episodes=2, num_mean_eval_seeds=2, checkpoint_every=2, final_eval_seeds=2,
+    )
+    return base.replace(**changes)
+
+
+def test_step_improves_nothing_but_runs_and_keeps_types():
+    learner = MetaLearner.for_bandit(
+        make("CartPole-v1"), PPO(**TINY_PPO), jax.random.PRNGKey(0), hidden_size=8,
+        population_size=4, num_eval_episodes=2, num_mean_eval_seeds=2,
+    )
+    state = learner.init(jax.random.PRNGKey(1))
+    step = eqx.filter_jit(eqx.debug.assert_max_traces(learner.step, max_traces=1))
+    for _ in range(2):
+        state, metrics = step(state)
+    assert int(state.generation) == 2
+    assert set(metrics) == {"fitness_mean", "fitness_max", "fitness_min", "mean_return"}
+    assert all(bool(jnp.isfinite(v)) for v in metrics.values())
+    assert float(metrics["fitness_max"]) >= float(metrics["fitness_min"])
+    mean_env = learner.mean_environment(state)
+    assert mean_env.init_net.layers[0].weight.shape == (8, 4)
+
+
+@pytest.mark.parametrize("strategy", ["Open_ES", "CMA_ES"])
+def test_other_strategies_by_name(strategy):
+    learner = MetaLearner.for_bandit(
+        make("CartPole-v1"), PPO(**TINY_PPO), jax.random.PRNGKey(0), hidden_size=8,
+        strategy=strategy, population_size=4, num_eval_episodes=2, num_mean_eval_seeds=1,
+    )
+    state, metrics = eqx.filter_jit(learner.step)(learner.init(jax.random.PRNGKey(1)))
+    assert bool(jnp.isfinite(metrics["fitness_mean"]))
+
+
+def test_unknown_strategy_lists_allowed():
+    assert "SNES" in distribution_strategies()
+    with pytest.raises(ValueError, match="SNES"):
+        MetaLearner.for_bandit(make("CartPole-v1"), PPO(**TINY_PPO), jax.random.PRNGKey(0),
+                               strategy="NoSuchES")
+
+
+def test_config_rejects_unknown_keys_and_bad_values():
+    with pytest.raises(ValueError, match="allowed"):
+        MetaLearnConfig.from_dict({"populaton_size": 3})
+    with pytest.raises(ValueError, match="population_size"):
+        MetaLearnConfig(population_size=0)
+
+
+def test_run_writes_outputs_and_refuses_mismatched_resume(tmp_path):
+    config = tiny_config()
+    summary = run_metalearning(config, tmp_path)
+    assert summary["generations"] == 4
+    for key in ("env_id", "generations", "population_size", "wall_seconds", "compile_seconds"):
+        assert key in summary
+    ppo = summary["eval"]["ppo"]
+    assert set(ppo) == {"synthetic_64", "real_64"}
+    assert ppo["synthetic_64"]["n"] == 2
+    log = [json.loads(line) for line in (tmp_path / "log.jsonl").read_text().splitlines()]
+    assert [r["generation"] for r in log] == [1, 2, 3, 4]
+    assert read_header(tmp_path / "env.eqx")["env_id"] == "CartPole-v1"
+    with pytest.raises(ResumeError, match="already holds a run"):
+        run_metalearning(config, tmp_path)
+    with pytest.raises(ResumeError, match="differs"):
+        run_metalearning(config.replace(generations=6), tmp_path, resume=True)
+    with pytest.raises(ResumeError, match="does not exist"):
+        run_metalearning(config, tmp_path / "empty", resume=True)
+
+
+def _lines(path):
+    return path.read_text().splitlines() if path.exists() else []
+
+
+def test_kill_and_resume_loses_no_generation(tmp_path):
+    config = tiny_config(generations=300, checkpoint_every=7)
+    config_path = tmp_path / "config.json"
+    config_path.write_text(json.dumps(config.to_dict()))
+    out = tmp_path / "run"
+    cmd = [sys.executable, "-m", "synthax.cli", "metalearn", "--config", str(config_path),
+           "--out", str(out), "--no-progress"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            env=os.environ.copy())
+    deadline = time.time() + 240
+    while time.time() < deadline and proc.poll() is None:
+        if (out / "state.eqx").exists() and len(_lines(out / "log.jsonl")) >= 20:
+            break
+        time.sleep(0.02)
+    assert proc.poll() is None, "the run ended before it could be killed"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    killed_at = len(_lines(out / "log.jsonl"))
+    assert killed_at < 300
+    assert not (out / "summary.json").exists()
+
+    result = subprocess.run(cmd + ["--resume"], capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["generations"] == 300
+    log = [json.loads(line) for line in _lines(out / "log.jsonl")]
+    assert [r["generation"] for r in log] == list(range(1, 301))
+    assert read_header(out / "state.eqx")["generation"] == 300
+
+    # Nothing lost: the same run without interruption gives the same log and environment.
+    reference = tmp_path / "reference"
+    run_metalearning(config, reference)
+    ref_log = [json.loads(line) for line in _lines(reference / "log.jsonl")]
+    for a, b in zip(log, ref_log):
+        assert a["fitness_mean"] == pytest.approx(b["fitness_mean"], rel=1e-4, abs=1e-4)
+    assert read_header(out / "env.eqx")["sha256"] == read_header(reference / "env.eqx")["sha256"]
