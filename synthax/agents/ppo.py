@@ -21,6 +21,7 @@ from synthax.envs import AbstractEnvironment
 from .base import AbstractAgent
 from .networks import mlp
 from .policy import Policy
+from .rollout import EnvBatch, mean_episode_return, reset_batch, step_batch
 
 
 def _f32(x) -> Array:
@@ -39,9 +40,7 @@ class PPOState(eqx.Module):
 
     model: ActorCritic
     opt_state: Any
-    env_state: Any
-    obs: Float[Array, "num_envs obs_dim"]
-    episode_return: Float[Array, " num_envs"]
+    envs: EnvBatch
     key: PRNGKeyArray
     iteration: Int[Array, ""]
 
@@ -136,13 +135,10 @@ class PPO(AbstractAgent):
                      k_critic)
         model = ActorCritic(policy, critic)
         opt_state = self._optimizer().init(eqx.filter(model, eqx.is_inexact_array))
-        obs, env_state = jax.vmap(env.reset)(jax.random.split(k_reset, self.num_envs))
         return PPOState(
             model=model,
             opt_state=opt_state,
-            env_state=env_state,
-            obs=obs.reshape(self.num_envs, -1),
-            episode_return=jnp.zeros(self.num_envs),
+            envs=reset_batch(env, k_reset, self.num_envs),
             key=key,
             iteration=jnp.asarray(0, jnp.int32),
         )
@@ -151,39 +147,21 @@ class PPO(AbstractAgent):
         policy = state.model.policy
 
         def one_step(carry, _):
-            env_state, obs, ep_ret, key = carry
+            envs, key = carry
             key, k_act, k_env = jax.random.split(key, 3)
-            raw_action = jax.vmap(policy.sample)(obs, jax.random.split(k_act, self.num_envs))
-            log_prob, _ = jax.vmap(policy.log_prob_entropy)(obs, raw_action)
-            action = jax.vmap(policy.clip)(raw_action)
-            next_obs, env_state, reward, terminated, truncated, info = jax.vmap(env.step)(
-                jax.random.split(k_env, self.num_envs), env_state, action
-            )
-            done = jnp.logical_or(terminated, truncated)
-            ep_ret = ep_ret + reward
-            transition = {
-                "obs": obs,
-                "action": raw_action,
-                "log_prob": log_prob,
-                "reward": reward,
-                "terminated": terminated,
-                "done": done,
-                "final_obs": info["final_observation"].reshape(self.num_envs, -1),
-                "episode_return": jnp.where(done, ep_ret, 0.0),
-            }
-            ep_ret = jnp.where(done, 0.0, ep_ret)
-            next_obs = next_obs.reshape(self.num_envs, -1)
-            return (env_state, next_obs, ep_ret, key), transition
+            raw_action = jax.vmap(policy.sample)(envs.obs, jax.random.split(k_act, self.num_envs))
+            log_prob, _ = jax.vmap(policy.log_prob_entropy)(envs.obs, raw_action)
+            envs, transition = step_batch(env, envs, jax.vmap(policy.clip)(raw_action), k_env)
+            # The unclipped sample is what the Gaussian's log-probability refers to.
+            transition = {**transition, "action": raw_action, "log_prob": log_prob}
+            return (envs, key), transition
 
-        (env_state, obs, ep_ret, key), traj = jax.lax.scan(
-            one_step, (state.env_state, state.obs, state.episode_return, state.key),
-            None, self.num_steps,
-        )
-        return env_state, obs, ep_ret, key, traj
+        (envs, key), traj = jax.lax.scan(one_step, (state.envs, state.key), None, self.num_steps)
+        return envs, key, traj
 
     def _advantages(self, critic, traj) -> tuple[Array, Array, Array]:
         values = jax.vmap(jax.vmap(critic))(traj["obs"])
-        next_values = jax.vmap(jax.vmap(critic))(traj["final_obs"])
+        next_values = jax.vmap(jax.vmap(critic))(traj["next_obs"])
         not_terminated = 1.0 - traj["terminated"].astype(jnp.float32)
         not_done = 1.0 - traj["done"].astype(jnp.float32)
         deltas = traj["reward"] + self.gamma * not_terminated * next_values - values
@@ -225,7 +203,7 @@ class PPO(AbstractAgent):
         **Returns:** the new state and scalar metrics: `episode_return` (mean return of the
         training episodes that ended in this rollout, NaN if none), losses and entropy.
         """
-        env_state, obs, ep_ret, key, traj = self._rollout(env, state)
+        envs, key, traj = self._rollout(env, state)
         advantages, targets, values = self._advantages(state.model.critic, traj)
         data = {
             "obs": traj["obs"], "action": traj["action"], "log_prob": traj["log_prob"],
@@ -253,17 +231,12 @@ class PPO(AbstractAgent):
         (params, opt_state), aux = jax.lax.scan(
             epoch, (params, state.opt_state), jax.random.split(k_epochs, self.num_epochs)
         )
-        num_done = jnp.sum(traj["done"])
         metrics = {k: jnp.mean(v) for k, v in aux.items()}
-        metrics["episode_return"] = jnp.where(
-            num_done > 0, jnp.sum(traj["episode_return"]) / jnp.maximum(num_done, 1), jnp.nan
-        )
+        metrics["episode_return"] = mean_episode_return(traj["done"], traj["episode_return"])
         new_state = PPOState(
             model=eqx.combine(params, static),
             opt_state=opt_state,
-            env_state=env_state,
-            obs=obs,
-            episode_return=ep_ret,
+            envs=envs,
             key=key,
             iteration=state.iteration + 1,
         )
