@@ -57,3 +57,37 @@ def mlp(
     if final_scale != 1.0:
         net = eqx.tree_at(lambda n: n.layers[-1].weight, net, net.layers[-1].weight * final_scale)
     return net
+
+
+class DuelingQNetwork(eqx.Module):
+    """Dueling Q-network (Wang et al., 2016, arXiv:1511.06581, Eq. 9):
+    `Q(s, a) = V(s) + A(s, a) - mean_a A(s, a)`, from a shared torso.
+
+    **Call:** float32 `(obs_dim,)` -> float32 `(num_actions,)`.
+    """
+
+    torso: eqx.nn.MLP
+    value: eqx.nn.Linear
+    advantage: eqx.nn.Linear
+
+    def __init__(self, in_size: int, num_actions: int, hidden_size: int, num_layers: int,
+                 activation: str, key: PRNGKeyArray):
+        k_torso, k_value, k_adv = jax.random.split(key, 3)
+        act = activation_fn(activation)
+        self.torso = eqx.nn.MLP(in_size, hidden_size, hidden_size, max(num_layers - 1, 0),
+                                activation=act, final_activation=act, key=k_torso)
+        self.value = eqx.nn.Linear(hidden_size, 1, key=k_value)
+        self.advantage = eqx.nn.Linear(hidden_size, num_actions, key=k_adv)
+
+    def __call__(self, obs):
+        h = self.torso(obs)
+        adv = self.advantage(h)
+        return self.value(h) + adv - jnp.mean(adv)
+
+
+def polyak(target, online, tau):
+    """Soft target update `tau * online + (1 - tau) * target` over inexact arrays (Lillicrap et
+    al., 2016); `tau = 1` copies."""
+    return jax.tree.map(
+        lambda t, o: tau * o + (1.0 - tau) * t if eqx.is_inexact_array(t) else t, target, online
+    )
