@@ -70,3 +70,55 @@ class Probe(AbstractEnvironment):
     @property
     def max_steps_in_episode(self):
         return self.horizon
+
+
+class BoxProbe(AbstractEnvironment):
+    """Probes for `Box` actions in [-1, 1] (one action dimension):
+
+    - "constant": one step, reward +1 -> Q(s, a) = 1 for every action.
+    - "action": one step, reward `-(a - 0.5)^2` -> the best action is 0.5.
+    - "obs_action": one step, observation +-1, reward `-(a - 0.5 * obs)^2` -> action = obs / 2.
+    - "truncation": reward +1 every step, never terminates, truncated after `horizon` steps
+      -> Q(s, a) = 1 / (1 - gamma) if truncation is bootstrapped through.
+    """
+
+    kind: str = eqx.field(static=True)
+    horizon: int = eqx.field(static=True, default=5)
+
+    def reset(self, key):
+        if self.kind == "obs_action":
+            obs = jnp.where(jax.random.bernoulli(key), 1.0, -1.0)[None]
+        else:
+            obs = jnp.zeros(1)
+        return obs, ProbeState(obs, jnp.asarray(0, jnp.int32))
+
+    def transition(self, key, state, action):
+        time = state.time + 1
+        a = jnp.clip(jnp.reshape(action, (1,)), -1.0, 1.0)[0]
+        if self.kind == "constant":
+            reward, terminated = 1.0, True
+        elif self.kind == "action":
+            reward, terminated = -((a - 0.5) ** 2), True
+        elif self.kind == "obs_action":
+            reward, terminated = -((a - 0.5 * state.obs[0]) ** 2), True
+        elif self.kind == "truncation":
+            reward, terminated = 1.0, False
+        else:
+            raise ValueError(self.kind)
+        truncated = jnp.logical_and(jnp.logical_not(terminated), time >= self.horizon)
+        return (
+            state.obs, ProbeState(state.obs, time), jnp.asarray(reward, jnp.float32),
+            jnp.asarray(terminated), truncated, {},
+        )
+
+    @property
+    def observation_space(self):
+        return spaces.Box(-2.0, 2.0, (1,), jnp.float32)
+
+    @property
+    def action_space(self):
+        return spaces.Box(-1.0, 1.0, (1,), jnp.float32)
+
+    @property
+    def max_steps_in_episode(self):
+        return self.horizon
