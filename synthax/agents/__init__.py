@@ -1,20 +1,50 @@
 """Agents: reinforcement-learning algorithms as vmappable Equinox modules."""
 
+from jaxtyping import PRNGKeyArray
+
 from .base import AbstractAgent as AbstractAgent
+from .buffer import ReplayBuffer as ReplayBuffer
+from .dqn import DQN as DQN, DQNState as DQNState, GreedyPolicy as GreedyPolicy
+from .hyperparameters import (
+    INNER_LOOP as INNER_LOOP,
+    SEARCH_SPACES as SEARCH_SPACES,
+    sample_hyperparameters as sample_hyperparameters,
+)
 from .policy import Policy as Policy
-from .ppo import PPO as PPO
-from .ppo import PPOState as PPOState
+from .ppo import PPO as PPO, PPOState as PPOState
 
-AGENTS = {"ppo": PPO}
+AGENTS: dict[str, type] = {"ppo": PPO, "dqn": DQN}
 
 
-def make_agent(name: str, **hyperparameters) -> AbstractAgent:
-    """The agent called `name` (e.g. `"ppo"`) with its default configuration.
+def agent_class(name: str) -> type:
+    """The agent class called `name`.
 
     **Raises:** `KeyError` naming the allowed agents.
     """
     try:
-        cls = AGENTS[name.lower()]
+        return AGENTS[name.lower()]
     except KeyError:
         raise KeyError(f"unknown agent {name!r}; allowed: {sorted(AGENTS)}") from None
-    return cls(**hyperparameters)
+
+
+def make_agent(name: str, **hyperparameters) -> AbstractAgent:
+    """The agent called `name` (e.g. `"ppo"`), its defaults overridden by `hyperparameters`.
+
+    **Raises:** `KeyError` naming the allowed agents; `TypeError` for unknown hyperparameters.
+    """
+    return agent_class(name)(**hyperparameters)
+
+
+def sample_agent(name: str, key: PRNGKeyArray, **fixed) -> AbstractAgent:
+    """An agent with hyperparameters drawn from its search space (`SEARCH_SPACES[name]`) and
+    `fixed` sizes (e.g. `**INNER_LOOP[name]`).
+
+    Traceable: `eqx.filter_vmap(lambda k: sample_agent("ppo", k, **fixed))(keys)` builds a
+    stack of configurations that trains in one compiled program.
+    """
+    sampled = sample_hyperparameters(name, key)
+    overlap = set(sampled) & set(fixed)
+    if overlap:
+        raise ValueError(f"{sorted(overlap)} are sampled; do not also fix them")
+    return make_agent(name, **fixed, **sampled)
+

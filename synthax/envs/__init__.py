@@ -2,14 +2,9 @@
 
 from .base import AbstractEnvironment as AbstractEnvironment
 from .gymnax_env import GymnaxEnvironment as GymnaxEnvironment
-from .registry import list_envs as list_envs
-from .registry import make as make
-from .registry import real_env_id as real_env_id
+from .registry import list_envs as list_envs, make as make, real_env_id as real_env_id
 from .synthetic_bandit import (
     BanditState as BanditState,
-)
-from .synthetic_bandit import (
     SyntheticContextualBandit as SyntheticContextualBandit,
 )
-from .to_gymnax import SynthaxEnvParams as SynthaxEnvParams
-from .to_gymnax import ToGymnax as ToGymnax
+from .to_gymnax import SynthaxEnvParams as SynthaxEnvParams, ToGymnax as ToGymnax

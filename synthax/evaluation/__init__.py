@@ -1,4 +1,3 @@
 """Evaluation: rollouts in real environments and summary statistics."""
 
-from .rollout import EvalResult as EvalResult
-from .rollout import evaluate as evaluate
+from .rollout import EvalResult as EvalResult, evaluate as evaluate

@@ -1,0 +1,93 @@
+"""Hyperparameter search spaces and named configurations for every agent.
+
+`SEARCH_SPACES` covers the lists synthetic-gymnax samples from during meta-training (Liesen et
+al. 2024, Appendix; its `config.yaml` files): each entry maps an agent's array field to the
+values it is drawn from uniformly. Names follow synthax's fields: the peer's `ddqn` is
+`double_q`, `fill_buffer` is `learning_starts`, `target_noise`/`target_noise_clip` are
+`policy_noise`/`noise_clip`, and its `tau` (the fraction of the target network *kept*) becomes
+our `tau = 1 - kept` (the weight of the online network).
+
+`INNER_LOOP` holds the fixed sizes the peer uses in the 10k-step inner loop; `CONFIGS` the named
+configurations that train each agent on real environments (see `docs/agents.md`).
+"""
+
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+from jaxtyping import PRNGKeyArray
+
+LEARNING_RATES = (1e-2, 5e-3, 1e-3, 5e-4, 1e-4)
+GAMMAS = (1.0, 0.99, 0.95, 0.9, 0.8)
+TAUS = tuple(round(1.0 - keep, 4) for keep in (0.99, 0.95, 0.9, 0.7, 0.8))
+
+SEARCH_SPACES: dict[str, dict[str, tuple]] = {
+    "ppo": {
+        "learning_rate": LEARNING_RATES,
+        "gamma": GAMMAS,
+        "gae_lambda": (1.0, 0.95, 0.9, 0.8, 0.5),
+        "clip_eps": (0.1, 0.2, 0.3, 0.4, 0.5),
+        "ent_coef": (0.0, 0.01, 0.05, 0.1, 0.5),
+        "vf_coef": (0.0, 0.5, 1.0, 1.5, 2.0),
+    },
+    "dqn": {
+        "learning_rate": LEARNING_RATES,
+        "gamma": GAMMAS,
+        "eps_end": (0.01, 0.05, 0.1, 0.2),
+        "double_q": (True, False),
+    },
+}
+
+INNER_LOOP: dict[str, dict[str, Any]] = {
+    "ppo": dict(total_timesteps=10_000, num_envs=5, num_steps=100, num_epochs=10,
+                num_minibatches=10, max_grad_norm=10.0, anneal_lr=False),
+    "dqn": dict(total_timesteps=10_000, num_envs=10, batch_size=100, buffer_size=2000,
+                learning_starts=1000, eps_start=1.0, exploration_fraction=0.5,
+                target_update_freq=5, gradient_steps=1, max_grad_norm=10.0, dueling=True,
+                activation="tanh"),
+}
+
+CONFIGS: dict[str, dict[str, dict[str, Any]]] = {
+    "ppo": {
+        "CartPole-v1": dict(total_timesteps=500_000, num_envs=8, num_steps=128,
+                            learning_rate=2.5e-4, num_epochs=4, num_minibatches=4),
+    },
+    "dqn": {},
+}
+
+
+def search_space(agent: str) -> dict[str, tuple]:
+    """The search space of `agent` (`"ppo"`, `"dqn"`, ...).
+
+    **Raises:** `KeyError` naming the agents that have one.
+    """
+    try:
+        return SEARCH_SPACES[agent]
+    except KeyError:
+        raise KeyError(f"no search space for {agent!r}; allowed: {sorted(SEARCH_SPACES)}") from None
+
+
+def config(agent: str, env_id: str) -> dict[str, Any]:
+    """The named configuration of `agent` for `env_id` (keyword arguments of its class).
+
+    **Raises:** `KeyError` naming the environments configured for that agent.
+    """
+    configs = CONFIGS.get(agent, {})
+    if env_id not in configs:
+        raise KeyError(
+            f"no configuration of {agent!r} for {env_id!r}; configured: {sorted(configs)}"
+        )
+    return dict(configs[env_id])
+
+
+def sample_hyperparameters(agent: str, key: PRNGKeyArray) -> dict[str, jax.Array]:
+    """One uniform draw from `agent`'s search space: `{field: array scalar}`.
+
+    Traceable, so `jax.vmap` over keys draws a stack of configurations.
+    """
+    space = search_space(agent)
+    keys = jax.random.split(key, len(space))
+    return {
+        name: jax.random.choice(k, jnp.asarray(values))
+        for k, (name, values) in zip(keys, space.items())
+    }
