@@ -16,6 +16,12 @@ TINY_PPO = dict(
     total_timesteps=64, num_envs=4, num_steps=8, num_epochs=1, num_minibatches=2, hidden_size=8
 )
 
+TINY_DQN = dict(
+    total_timesteps=64, num_envs=4, buffer_size=32, batch_size=8, learning_starts=16,
+    hidden_size=8,
+)
+TINY_AGENTS = {"ppo": TINY_PPO, "dqn": TINY_DQN}
+
 
 @pytest.fixture
 def tiny_ppo_kwargs():

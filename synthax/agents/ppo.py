@@ -55,7 +55,9 @@ class PPO(AbstractAgent):
     **Static sizes:** `total_timesteps` (environment steps, summed over parallel envs),
     `num_envs`, `num_steps` (rollout length per env per iteration), `num_epochs`,
     `num_minibatches`, `hidden_size`, `num_layers`, `activation`, `anneal_lr` (linear decay of
-    the learning rate to 0 over training), `normalize_advantages`.
+    the learning rate to 0 over training), `normalize_advantages`, `clip_value_loss` (clip the
+    value update to `clip_eps` around the rollout's values, as PPO2 does; off for environments
+    with large returns, e.g. Pendulum).
 
     **Raises:** `ValueError` when sizes are not positive, `num_envs * num_steps` is not divisible
     by `num_minibatches`, or `total_timesteps < num_envs * num_steps`.
@@ -78,6 +80,7 @@ class PPO(AbstractAgent):
     activation: str = eqx.field(static=True, default="tanh")
     anneal_lr: bool = eqx.field(static=True, default=True)
     normalize_advantages: bool = eqx.field(static=True, default=True)
+    clip_value_loss: bool = eqx.field(static=True, default=True)
 
     def __check_init__(self):
         for name in ("total_timesteps", "num_envs", "num_steps", "num_epochs",
@@ -188,9 +191,10 @@ class PPO(AbstractAgent):
         v_clipped = batch["values"] + jnp.clip(
             values - batch["values"], -self.clip_eps, self.clip_eps
         )
-        value_loss = 0.5 * jnp.mean(
-            jnp.maximum((values - batch["targets"]) ** 2, (v_clipped - batch["targets"]) ** 2)
-        )
+        value_error = (values - batch["targets"]) ** 2
+        if self.clip_value_loss:
+            value_error = jnp.maximum(value_error, (v_clipped - batch["targets"]) ** 2)
+        value_loss = 0.5 * jnp.mean(value_error)
         entropy = jnp.mean(entropy)
         loss = policy_loss + self.vf_coef * value_loss - self.ent_coef * entropy
         return loss, {"policy_loss": policy_loss, "value_loss": value_loss, "entropy": entropy}

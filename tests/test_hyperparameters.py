@@ -1,0 +1,61 @@
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from synthax.agents import AGENTS, SEARCH_SPACES, sample_agent
+from synthax.agents.hyperparameters import config, search_space
+from synthax.envs import SyntheticContextualBandit, make
+
+from .conftest import TINY_AGENTS
+
+
+def test_every_agent_has_a_search_space_and_tiny_config():
+    assert set(SEARCH_SPACES) == set(AGENTS) == set(TINY_AGENTS)
+
+
+@pytest.mark.parametrize("name", sorted(SEARCH_SPACES))
+def test_samples_come_from_the_lists(name):
+    agents = eqx.filter_vmap(lambda k: sample_agent(name, k, **TINY_AGENTS[name]))(
+        jax.random.split(jax.random.PRNGKey(0), 256)
+    )
+    for field, values in search_space(name).items():
+        drawn = np.asarray(getattr(agents, field))
+        assert drawn.shape == (256,)
+        allowed = np.asarray(values, dtype=drawn.dtype)
+        assert np.isin(drawn, allowed).all(), field
+        assert len(np.unique(drawn)) == len(np.unique(allowed)), f"{field} not fully covered"
+
+
+@pytest.mark.parametrize("name", sorted(SEARCH_SPACES))
+def test_64_sampled_configurations_train_in_one_compiled_call(name):
+    real = make("CartPole-v1" if name in ("ppo", "dqn", "sac") else "Pendulum-v1")
+    env = SyntheticContextualBandit.for_environment(jax.random.PRNGKey(1), real)
+
+    @eqx.filter_jit
+    @eqx.debug.assert_max_traces(max_traces=1)
+    def train_all(agents, key):
+        return eqx.filter_vmap(lambda a: a.train(env, key)[1]["episode_return"])(agents)
+
+    for seed in range(2):
+        agents = eqx.filter_vmap(lambda k: sample_agent(name, k, **TINY_AGENTS[name]))(
+            jax.random.split(jax.random.PRNGKey(seed), 64)
+        )
+        returns = train_all(agents, jax.random.PRNGKey(seed))
+        assert returns.shape[0] == 64
+        assert bool(jnp.any(jnp.isfinite(returns)))
+    assert eqx.debug.get_num_traces(train_all) == 1
+
+
+def test_sampling_rejects_fixing_a_sampled_field():
+    with pytest.raises(ValueError, match="sampled"):
+        sample_agent("ppo", jax.random.PRNGKey(0), learning_rate=1e-3)
+
+
+def test_named_configs_and_errors():
+    assert config("ppo", "CartPole-v1")["total_timesteps"] == 500_000
+    with pytest.raises(KeyError, match="configured"):
+        config("ppo", "NoEnv-v0")
+    with pytest.raises(KeyError, match="allowed"):
+        search_space("nope")
