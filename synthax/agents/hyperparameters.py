@@ -51,6 +51,11 @@ CONFIGS: dict[str, dict[str, dict[str, Any]]] = {
     "ppo": {
         "CartPole-v1": dict(total_timesteps=500_000, num_envs=8, num_steps=128,
                             learning_rate=2.5e-4, num_epochs=4, num_minibatches=4),
+        "Acrobot-v1": dict(total_timesteps=500_000, num_envs=8, num_steps=128,
+                           learning_rate=2.5e-4, num_epochs=4, num_minibatches=4),
+        "Pendulum-v1": dict(total_timesteps=1_000_000, num_envs=8, num_steps=256,
+                            learning_rate=1e-3, gamma=0.9, num_epochs=10, num_minibatches=8,
+                            ent_coef=0.0, clip_value_loss=False),
     },
     "dqn": {
         "CartPole-v1": dict(total_timesteps=200_000, num_envs=8, gradient_steps=2,
