@@ -206,17 +206,18 @@ class SyntheticContextualBandit(AbstractEnvironment):
 
     @property
     def observation_space(self) -> spaces.Box:
+        # NumPy bounds: static data, usable under `jit` without tracing.
         f32 = np.finfo(np.float32)
         low = np.clip(np.asarray(self.observation_low), f32.min, f32.max).astype(np.float32)
         high = np.clip(np.asarray(self.observation_high), f32.min, f32.max).astype(np.float32)
-        return spaces.Box(jnp.asarray(low), jnp.asarray(high), low.shape, jnp.float32)
+        return spaces.Box(low, high, low.shape, jnp.float32)
 
     @property
     def action_space(self) -> spaces.Discrete | spaces.Box:
         if self.num_actions is not None:
             return spaces.Discrete(self.num_actions)
-        low = jnp.asarray(self.action_low, jnp.float32)
-        high = jnp.asarray(self.action_high, jnp.float32)
+        low = np.asarray(self.action_low, np.float32)
+        high = np.asarray(self.action_high, np.float32)
         return spaces.Box(low, high, low.shape, jnp.float32)
 
     @property
