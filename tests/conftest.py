@@ -20,7 +20,12 @@ TINY_DQN = dict(
     total_timesteps=64, num_envs=4, buffer_size=32, batch_size=8, learning_starts=16,
     hidden_size=8,
 )
-TINY_AGENTS = {"ppo": TINY_PPO, "dqn": TINY_DQN}
+TINY_OFF_POLICY_BOX = dict(
+    total_timesteps=64, num_envs=4, buffer_size=32, batch_size=8, learning_starts=16,
+    hidden_size=8, gradient_steps=1,
+)
+TINY_AGENTS = {"ppo": TINY_PPO, "dqn": TINY_DQN, "ddpg": TINY_OFF_POLICY_BOX,
+               "td3": TINY_OFF_POLICY_BOX}
 
 
 @pytest.fixture

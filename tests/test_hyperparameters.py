@@ -20,12 +20,15 @@ def test_samples_come_from_the_lists(name):
     agents = eqx.filter_vmap(lambda k: sample_agent(name, k, **TINY_AGENTS[name]))(
         jax.random.split(jax.random.PRNGKey(0), 256)
     )
-    for field, values in search_space(name).items():
-        drawn = np.asarray(getattr(agents, field))
+    for fields, values in search_space(name).items():
+        fields = (fields,) if isinstance(fields, str) else fields
+        drawn = np.asarray(getattr(agents, fields[0]))
         assert drawn.shape == (256,)
         allowed = np.asarray(values, dtype=drawn.dtype)
-        assert np.isin(drawn, allowed).all(), field
-        assert len(np.unique(drawn)) == len(np.unique(allowed)), f"{field} not fully covered"
+        assert np.isin(drawn, allowed).all(), fields
+        assert len(np.unique(drawn)) == len(np.unique(allowed)), f"{fields} not fully covered"
+        for other in fields[1:]:  # one draw sets every field of a tuple key
+            np.testing.assert_array_equal(np.asarray(getattr(agents, other)), drawn)
 
 
 @pytest.mark.parametrize("name", sorted(SEARCH_SPACES))

@@ -4,6 +4,7 @@ from jaxtyping import PRNGKeyArray
 
 from .base import AbstractAgent as AbstractAgent
 from .buffer import ReplayBuffer as ReplayBuffer
+from .ddpg import DDPG as DDPG, DDPGState as DDPGState, DeterministicPolicy as DeterministicPolicy
 from .dqn import DQN as DQN, DQNState as DQNState, GreedyPolicy as GreedyPolicy
 from .hyperparameters import (
     INNER_LOOP as INNER_LOOP,
@@ -12,8 +13,9 @@ from .hyperparameters import (
 )
 from .policy import Policy as Policy
 from .ppo import PPO as PPO, PPOState as PPOState
+from .td3 import TD3 as TD3, TD3State as TD3State
 
-AGENTS: dict[str, type] = {"ppo": PPO, "dqn": DQN}
+AGENTS: dict[str, type] = {"ppo": PPO, "dqn": DQN, "ddpg": DDPG, "td3": TD3}
 
 
 def agent_class(name: str) -> type:

@@ -5,7 +5,8 @@ al. 2024, Appendix; its `config.yaml` files): each entry maps an agent's array f
 values it is drawn from uniformly. Names follow synthax's fields: the peer's `ddqn` is
 `double_q`, `fill_buffer` is `learning_starts`, `target_noise`/`target_noise_clip` are
 `policy_noise`/`noise_clip`, and its `tau` (the fraction of the target network *kept*) becomes
-our `tau = 1 - kept` (the weight of the online network).
+our `tau = 1 - kept` (the weight of the online network). A key that is a tuple of fields (the
+actor's and critic's learning rates) sets all of them to one draw.
 
 `INNER_LOOP` holds the fixed sizes the peer uses in the 10k-step inner loop; `CONFIGS` the named
 configurations that train each agent on real environments (see `docs/agents.md`).
@@ -21,7 +22,7 @@ LEARNING_RATES = (1e-2, 5e-3, 1e-3, 5e-4, 1e-4)
 GAMMAS = (1.0, 0.99, 0.95, 0.9, 0.8)
 TAUS = tuple(round(1.0 - keep, 4) for keep in (0.99, 0.95, 0.9, 0.7, 0.8))
 
-SEARCH_SPACES: dict[str, dict[str, tuple]] = {
+SEARCH_SPACES: dict[str, dict[str | tuple[str, ...], tuple]] = {
     "ppo": {
         "learning_rate": LEARNING_RATES,
         "gamma": GAMMAS,
@@ -36,6 +37,20 @@ SEARCH_SPACES: dict[str, dict[str, tuple]] = {
         "eps_end": (0.01, 0.05, 0.1, 0.2),
         "double_q": (True, False),
     },
+    "ddpg": {
+        ("actor_learning_rate", "critic_learning_rate"): LEARNING_RATES,
+        "gamma": GAMMAS,
+        "tau": TAUS,
+        "exploration_noise": (0.1, 0.3, 0.5, 0.7, 0.9),
+    },
+    "td3": {
+        ("actor_learning_rate", "critic_learning_rate"): LEARNING_RATES,
+        "gamma": GAMMAS,
+        "tau": TAUS,
+        "exploration_noise": (0.1, 0.3, 0.5, 0.7, 0.9),
+        "policy_noise": (0.1, 0.3, 0.5, 0.7, 0.9),
+        "noise_clip": (0.1, 0.4, 0.7, 1.0, 1.3),
+    },
 }
 
 INNER_LOOP: dict[str, dict[str, Any]] = {
@@ -45,6 +60,12 @@ INNER_LOOP: dict[str, dict[str, Any]] = {
                 learning_starts=1000, eps_start=1.0, exploration_fraction=0.5,
                 target_update_freq=5, gradient_steps=1, max_grad_norm=10.0, dueling=True,
                 activation="tanh"),
+    "ddpg": dict(total_timesteps=10_000, num_envs=1, batch_size=100, buffer_size=2000,
+                 learning_starts=1000, gradient_steps=1, max_grad_norm=10.0, hidden_size=64,
+                 activation="relu"),
+    "td3": dict(total_timesteps=10_000, num_envs=1, batch_size=100, buffer_size=10_000,
+                learning_starts=1000, gradient_steps=1, max_grad_norm=10.0, policy_delay=2,
+                hidden_size=64, activation="relu"),
 }
 
 CONFIGS: dict[str, dict[str, dict[str, Any]]] = {
@@ -57,6 +78,26 @@ CONFIGS: dict[str, dict[str, dict[str, Any]]] = {
                             learning_rate=1e-3, gamma=0.9, num_epochs=10, num_minibatches=8,
                             ent_coef=0.0, clip_value_loss=False),
     },
+    "ddpg": {
+        "Pendulum-v1": dict(total_timesteps=20_000, num_envs=4, buffer_size=20_000,
+                            batch_size=128, gradient_steps=4, hidden_size=64,
+                            actor_learning_rate=1e-3, critic_learning_rate=1e-3, gamma=0.98,
+                            tau=0.005, exploration_noise=0.1, learning_starts=2000),
+    },
+    "td3": {
+        "Pendulum-v1": dict(total_timesteps=20_000, num_envs=4, buffer_size=20_000,
+                            batch_size=128, gradient_steps=4, hidden_size=64,
+                            actor_learning_rate=1e-3, critic_learning_rate=1e-3, gamma=0.98,
+                            tau=0.005, exploration_noise=0.1, learning_starts=2000),
+        # Temporally correlated exploration noise (the DDPG paper's Ornstein-Uhlenbeck idea):
+        # with i.i.d. noise TD3 learns to stand still on MountainCarContinuous.
+        "MountainCarContinuous-v0": dict(total_timesteps=50_000, num_envs=4,
+                                         buffer_size=50_000, batch_size=128, gradient_steps=4,
+                                         hidden_size=64, actor_learning_rate=1e-3,
+                                         critic_learning_rate=1e-3, gamma=0.99, tau=0.005,
+                                         exploration_noise=0.8, noise_correlation=0.99,
+                                         learning_starts=1000),
+    },
     "dqn": {
         "CartPole-v1": dict(total_timesteps=200_000, num_envs=8, gradient_steps=2,
                             learning_rate=5e-4, batch_size=64, buffer_size=50_000,
@@ -66,7 +107,7 @@ CONFIGS: dict[str, dict[str, dict[str, Any]]] = {
 }
 
 
-def search_space(agent: str) -> dict[str, tuple]:
+def search_space(agent: str) -> dict[str | tuple[str, ...], tuple]:
     """The search space of `agent` (`"ppo"`, `"dqn"`, ...).
 
     **Raises:** `KeyError` naming the agents that have one.
@@ -97,7 +138,9 @@ def sample_hyperparameters(agent: str, key: PRNGKeyArray) -> dict[str, jax.Array
     """
     space = search_space(agent)
     keys = jax.random.split(key, len(space))
-    return {
-        name: jax.random.choice(k, jnp.asarray(values))
-        for k, (name, values) in zip(keys, space.items())
-    }
+    drawn = {}
+    for k, (names, values) in zip(keys, space.items()):
+        value = jax.random.choice(k, jnp.asarray(values))
+        for name in (names,) if isinstance(names, str) else names:
+            drawn[name] = value
+    return drawn
