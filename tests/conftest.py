@@ -24,7 +24,8 @@ TINY_OFF_POLICY_BOX = dict(
     total_timesteps=64, num_envs=4, buffer_size=32, batch_size=8, learning_starts=16,
     hidden_size=8, gradient_steps=1,
 )
-TINY_AGENTS = {"ppo": TINY_PPO, "dqn": TINY_DQN, "ddpg": TINY_OFF_POLICY_BOX,
+TINY_AGENTS = {"ppo": TINY_PPO, "dqn": TINY_DQN, "sac": TINY_OFF_POLICY_BOX,
+               "ddpg": TINY_OFF_POLICY_BOX,
                "td3": TINY_OFF_POLICY_BOX}
 
 

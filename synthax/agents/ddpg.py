@@ -29,22 +29,11 @@ from jaxtyping import Array, Float, Int, PRNGKeyArray
 from synthax._filter import filter_scan
 from synthax.envs import AbstractEnvironment
 
+from ._fields import box_bounds, f32, f32_or_inf, i32
 from .base import AbstractAgent
 from .buffer import ReplayBuffer
 from .networks import ContinuousQNetwork, DeterministicActor, polyak
 from .rollout import EnvBatch, mean_episode_return, reset_batch, step_batch
-
-
-def _f32(x) -> Array:
-    return jnp.asarray(x, jnp.float32)
-
-
-def _i32(x) -> Array:
-    return jnp.asarray(x, jnp.int32)
-
-
-def _f32_or_inf(x) -> Array:
-    return _f32(jnp.inf if x is None else x)
 
 
 def _bounds(actor: DeterministicActor) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -155,14 +144,14 @@ class DeterministicActorCritic(AbstractAgent):
 
     num_critics: ClassVar[int]
 
-    actor_learning_rate: Float[Array, ""] = eqx.field(converter=_f32, default=1e-3)
-    critic_learning_rate: Float[Array, ""] = eqx.field(converter=_f32, default=1e-3)
-    gamma: Float[Array, ""] = eqx.field(converter=_f32, default=0.99)
-    tau: Float[Array, ""] = eqx.field(converter=_f32, default=0.005)
-    exploration_noise: Float[Array, ""] = eqx.field(converter=_f32, default=0.1)
-    noise_correlation: Float[Array, ""] = eqx.field(converter=_f32, default=0.0)
-    learning_starts: Int[Array, ""] = eqx.field(converter=_i32, default=1000)
-    max_grad_norm: Float[Array, ""] = eqx.field(converter=_f32_or_inf, default=None)
+    actor_learning_rate: Float[Array, ""] = eqx.field(converter=f32, default=1e-3)
+    critic_learning_rate: Float[Array, ""] = eqx.field(converter=f32, default=1e-3)
+    gamma: Float[Array, ""] = eqx.field(converter=f32, default=0.99)
+    tau: Float[Array, ""] = eqx.field(converter=f32, default=0.005)
+    exploration_noise: Float[Array, ""] = eqx.field(converter=f32, default=0.1)
+    noise_correlation: Float[Array, ""] = eqx.field(converter=f32, default=0.0)
+    learning_starts: Int[Array, ""] = eqx.field(converter=i32, default=1000)
+    max_grad_norm: Float[Array, ""] = eqx.field(converter=f32_or_inf, default=None)
     total_timesteps: int = eqx.field(static=True, default=10_000)
     num_envs: int = eqx.field(static=True, default=4)
     buffer_size: int = eqx.field(static=True, default=100_000)
@@ -213,12 +202,7 @@ class DeterministicActorCritic(AbstractAgent):
             raise ValueError(
                 f"{name} needs a Box action space; use DQN or PPO for Discrete actions"
             )
-        # The bounds become static fields of the actor, so they must be concrete under `jit`
-        # (some environments build their spaces with `jnp`).
-        with jax.ensure_compile_time_eval():
-            space = env.action_space
-            low = np.broadcast_to(np.asarray(space.low, np.float32), space.shape).ravel()
-            high = np.broadcast_to(np.asarray(space.high, np.float32), space.shape).ravel()
+        low, high = box_bounds(env)
         if not (np.all(np.isfinite(low)) and np.all(np.isfinite(high))):
             raise ValueError(f"{name} needs finite action bounds, got [{low}, {high}]")
         k_actor, k_critic, k_reset, k_noise, key = jax.random.split(key, 5)

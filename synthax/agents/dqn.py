@@ -16,18 +16,11 @@ from jaxtyping import Array, Float, Int, PRNGKeyArray
 from synthax._filter import filter_scan
 from synthax.envs import AbstractEnvironment
 
+from ._fields import boolean, f32, i32
 from .base import AbstractAgent
 from .buffer import ReplayBuffer
 from .networks import DuelingQNetwork, mlp, polyak
 from .rollout import EnvBatch, mean_episode_return, reset_batch, step_batch
-
-
-def _f32(x) -> Array:
-    return jnp.asarray(x, jnp.float32)
-
-
-def _i32(x) -> Array:
-    return jnp.asarray(x, jnp.int32)
 
 
 class GreedyPolicy(eqx.Module):
@@ -68,16 +61,16 @@ class DQN(AbstractAgent):
     **Raises:** `ValueError` when sizes are not positive or `total_timesteps < num_envs`.
     """
 
-    learning_rate: Float[Array, ""] = eqx.field(converter=_f32, default=5e-4)
-    gamma: Float[Array, ""] = eqx.field(converter=_f32, default=0.99)
-    eps_start: Float[Array, ""] = eqx.field(converter=_f32, default=1.0)
-    eps_end: Float[Array, ""] = eqx.field(converter=_f32, default=0.05)
-    exploration_fraction: Float[Array, ""] = eqx.field(converter=_f32, default=0.2)
-    tau: Float[Array, ""] = eqx.field(converter=_f32, default=1.0)
-    target_update_freq: Int[Array, ""] = eqx.field(converter=_i32, default=50)
-    learning_starts: Int[Array, ""] = eqx.field(converter=_i32, default=1000)
-    max_grad_norm: Float[Array, ""] = eqx.field(converter=_f32, default=10.0)
-    double_q: Array = eqx.field(converter=lambda x: jnp.asarray(x, bool), default=True)
+    learning_rate: Float[Array, ""] = eqx.field(converter=f32, default=5e-4)
+    gamma: Float[Array, ""] = eqx.field(converter=f32, default=0.99)
+    eps_start: Float[Array, ""] = eqx.field(converter=f32, default=1.0)
+    eps_end: Float[Array, ""] = eqx.field(converter=f32, default=0.05)
+    exploration_fraction: Float[Array, ""] = eqx.field(converter=f32, default=0.2)
+    tau: Float[Array, ""] = eqx.field(converter=f32, default=1.0)
+    target_update_freq: Int[Array, ""] = eqx.field(converter=i32, default=50)
+    learning_starts: Int[Array, ""] = eqx.field(converter=i32, default=1000)
+    max_grad_norm: Float[Array, ""] = eqx.field(converter=f32, default=10.0)
+    double_q: Array = eqx.field(converter=boolean, default=True)
     total_timesteps: int = eqx.field(static=True, default=10_000)
     num_envs: int = eqx.field(static=True, default=10)
     buffer_size: int = eqx.field(static=True, default=10_000)

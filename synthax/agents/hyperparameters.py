@@ -37,6 +37,12 @@ SEARCH_SPACES: dict[str, dict[str | tuple[str, ...], tuple]] = {
         "eps_end": (0.01, 0.05, 0.1, 0.2),
         "double_q": (True, False),
     },
+    "sac": {
+        "learning_rate": LEARNING_RATES,
+        "gamma": GAMMAS,
+        "tau": TAUS,
+        "target_entropy_ratio": (0.1, 0.3, 0.5, 0.7, 0.9),
+    },
     "ddpg": {
         ("actor_learning_rate", "critic_learning_rate"): LEARNING_RATES,
         "gamma": GAMMAS,
@@ -60,6 +66,8 @@ INNER_LOOP: dict[str, dict[str, Any]] = {
                 learning_starts=1000, eps_start=1.0, exploration_fraction=0.5,
                 target_update_freq=5, gradient_steps=1, max_grad_norm=10.0, dueling=True,
                 activation="tanh"),
+    "sac": dict(total_timesteps=10_000, num_envs=5, batch_size=256, buffer_size=2000,
+                learning_starts=1000, gradient_steps=2, hidden_size=64, activation="tanh"),
     "ddpg": dict(total_timesteps=10_000, num_envs=1, batch_size=100, buffer_size=2000,
                  learning_starts=1000, gradient_steps=1, max_grad_norm=10.0, hidden_size=64,
                  activation="relu"),
@@ -77,6 +85,15 @@ CONFIGS: dict[str, dict[str, dict[str, Any]]] = {
         "Pendulum-v1": dict(total_timesteps=1_000_000, num_envs=8, num_steps=256,
                             learning_rate=1e-3, gamma=0.9, num_epochs=10, num_minibatches=8,
                             ent_coef=0.0, clip_value_loss=False),
+    },
+    "sac": {
+        "CartPole-v1": dict(total_timesteps=50_000, num_envs=4, buffer_size=50_000,
+                            batch_size=128, gradient_steps=4, hidden_size=64,
+                            learning_rate=1e-3, gamma=0.99, tau=0.005, target_entropy_ratio=0.1,
+                            learning_starts=2000),
+        "Pendulum-v1": dict(total_timesteps=20_000, num_envs=1, buffer_size=20_000,
+                            batch_size=128, gradient_steps=1, hidden_size=64,
+                            learning_rate=1e-3, gamma=0.99, tau=0.005, learning_starts=1000),
     },
     "ddpg": {
         "Pendulum-v1": dict(total_timesteps=20_000, num_envs=4, buffer_size=20_000,

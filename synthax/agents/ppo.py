@@ -11,21 +11,17 @@ from typing import Any
 import equinox as eqx
 import jax
 import jax.numpy as jnp
-import numpy as np
 import optax
 from jaxtyping import Array, Float, Int, PRNGKeyArray
 
 from synthax._filter import filter_scan
 from synthax.envs import AbstractEnvironment
 
+from ._fields import box_bounds, f32
 from .base import AbstractAgent
 from .networks import mlp
 from .policy import Policy
 from .rollout import EnvBatch, mean_episode_return, reset_batch, step_batch
-
-
-def _f32(x) -> Array:
-    return jnp.asarray(x, jnp.float32)
 
 
 class ActorCritic(eqx.Module):
@@ -63,13 +59,13 @@ class PPO(AbstractAgent):
     by `num_minibatches`, or `total_timesteps < num_envs * num_steps`.
     """
 
-    learning_rate: Float[Array, ""] = eqx.field(converter=_f32, default=3e-3)
-    gamma: Float[Array, ""] = eqx.field(converter=_f32, default=0.99)
-    gae_lambda: Float[Array, ""] = eqx.field(converter=_f32, default=0.95)
-    clip_eps: Float[Array, ""] = eqx.field(converter=_f32, default=0.2)
-    ent_coef: Float[Array, ""] = eqx.field(converter=_f32, default=0.01)
-    vf_coef: Float[Array, ""] = eqx.field(converter=_f32, default=0.5)
-    max_grad_norm: Float[Array, ""] = eqx.field(converter=_f32, default=0.5)
+    learning_rate: Float[Array, ""] = eqx.field(converter=f32, default=3e-3)
+    gamma: Float[Array, ""] = eqx.field(converter=f32, default=0.99)
+    gae_lambda: Float[Array, ""] = eqx.field(converter=f32, default=0.95)
+    clip_eps: Float[Array, ""] = eqx.field(converter=f32, default=0.2)
+    ent_coef: Float[Array, ""] = eqx.field(converter=f32, default=0.01)
+    vf_coef: Float[Array, ""] = eqx.field(converter=f32, default=0.5)
+    max_grad_norm: Float[Array, ""] = eqx.field(converter=f32, default=0.5)
     total_timesteps: int = eqx.field(static=True, default=10_000)
     num_envs: int = eqx.field(static=True, default=10)
     num_steps: int = eqx.field(static=True, default=50)
@@ -127,9 +123,7 @@ class PPO(AbstractAgent):
                         self.activation, k_actor, final_scale=0.01)
             policy = Policy(actor, None, env.action_dim)
         else:
-            space = env.action_space
-            low = np.broadcast_to(np.asarray(space.low, np.float32), space.shape).ravel()
-            high = np.broadcast_to(np.asarray(space.high, np.float32), space.shape).ravel()
+            low, high = box_bounds(env)
             actor = mlp(obs_dim, env.action_dim, self.hidden_size, self.num_layers,
                         self.activation, k_actor, final_scale=0.01)
             policy = Policy(actor, jnp.zeros(env.action_dim), None,

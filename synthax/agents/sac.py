@@ -28,40 +28,14 @@ from jaxtyping import Array, Float, Int, PRNGKeyArray
 from synthax._filter import filter_scan
 from synthax.envs import AbstractEnvironment
 
+from ._fields import box_bounds, f32, f32_or_nan, i32
 from .base import AbstractAgent
 from .buffer import ReplayBuffer
 from .networks import ContinuousQNetwork, SquashedGaussianActor, mlp, polyak
 from .rollout import EnvBatch, mean_episode_return, reset_batch, step_batch
 
-#: Configurations measured to solve the real environments (see the module's tests and the
-#: lead's benchmark): mean deterministic return over 5 seeds, 32 episodes each.
-SAC_CONFIGS: dict[str, dict[str, Any]] = {
-    "CartPole-v1": dict(
-        total_timesteps=50_000, num_envs=4, buffer_size=50_000, batch_size=128,
-        gradient_steps=4, hidden_size=64, num_layers=2, learning_rate=1e-3, gamma=0.99,
-        tau=0.005, target_entropy_ratio=0.1, learning_starts=2_000,
-    ),
-    "Pendulum-v1": dict(
-        total_timesteps=20_000, num_envs=1, buffer_size=20_000, batch_size=128,
-        gradient_steps=1, hidden_size=64, num_layers=2, learning_rate=1e-3, gamma=0.99,
-        tau=0.005, learning_starts=1_000,
-    ),
-}
-
 #: Default `target_entropy_ratio` for `Discrete` action spaces (used when the field is NaN).
 DISCRETE_TARGET_ENTROPY_RATIO = 0.3
-
-
-def _f32(x) -> Array:
-    return jnp.asarray(x, jnp.float32)
-
-
-def _f32_or_nan(x) -> Array:
-    return jnp.asarray(jnp.nan if x is None else x, jnp.float32)
-
-
-def _i32(x) -> Array:
-    return jnp.asarray(x, jnp.int32)
 
 
 def _stack_apply(critics: eqx.Module, *args: Array) -> Array:
@@ -177,13 +151,13 @@ class SAC(AbstractAgent):
     `buffer_size < num_envs`.
     """
 
-    learning_rate: Float[Array, ""] = eqx.field(converter=_f32, default=3e-4)
-    gamma: Float[Array, ""] = eqx.field(converter=_f32, default=0.99)
-    tau: Float[Array, ""] = eqx.field(converter=_f32, default=0.005)
-    target_entropy_ratio: Float[Array, ""] = eqx.field(converter=_f32_or_nan, default=None)
-    initial_alpha: Float[Array, ""] = eqx.field(converter=_f32, default=1.0)
-    learning_starts: Int[Array, ""] = eqx.field(converter=_i32, default=1000)
-    max_grad_norm: Float[Array, ""] = eqx.field(converter=_f32, default=10.0)
+    learning_rate: Float[Array, ""] = eqx.field(converter=f32, default=3e-4)
+    gamma: Float[Array, ""] = eqx.field(converter=f32, default=0.99)
+    tau: Float[Array, ""] = eqx.field(converter=f32, default=0.005)
+    target_entropy_ratio: Float[Array, ""] = eqx.field(converter=f32_or_nan, default=None)
+    initial_alpha: Float[Array, ""] = eqx.field(converter=f32, default=1.0)
+    learning_starts: Int[Array, ""] = eqx.field(converter=i32, default=1000)
+    max_grad_norm: Float[Array, ""] = eqx.field(converter=f32, default=10.0)
     total_timesteps: int = eqx.field(static=True, default=10_000)
     num_envs: int = eqx.field(static=True, default=1)
     buffer_size: int = eqx.field(static=True, default=10_000)
@@ -237,10 +211,7 @@ class SAC(AbstractAgent):
             critics = eqx.filter_vmap(lambda k: mlp(obs_dim, action_dim, *size, k))(critic_keys)
             example_action = jnp.asarray(0, jnp.int32)
         else:
-            with jax.ensure_compile_time_eval():  # bounds built with jnp inside a jit trace
-                space = env.action_space
-            low = np.broadcast_to(np.asarray(space.low, np.float32), space.shape).ravel()
-            high = np.broadcast_to(np.asarray(space.high, np.float32), space.shape).ravel()
+            low, high = box_bounds(env)
             if not (np.all(np.isfinite(low)) and np.all(np.isfinite(high))):
                 raise ValueError("SAC needs finite Box action bounds to squash its actions")
             actor = SquashedGaussianActor(obs_dim, low, high, *size, k_actor)

@@ -18,12 +18,11 @@ import equinox as eqx
 import jax.numpy as jnp
 from jaxtyping import Array, Float, Int, PRNGKeyArray
 
+from ._fields import f32, i32
 from .ddpg import (
     DDPGState,
     DeterministicActorCritic,
     _bounds,
-    _f32,
-    _i32,
     clipped_gaussian_noise,
 )
 from .networks import DeterministicActor
@@ -46,9 +45,9 @@ class TD3(DeterministicActorCritic):
 
     num_critics: ClassVar[int] = 2
 
-    policy_noise: Float[Array, ""] = eqx.field(converter=_f32, default=0.2)
-    noise_clip: Float[Array, ""] = eqx.field(converter=_f32, default=0.5)
-    policy_delay: Int[Array, ""] = eqx.field(converter=_i32, default=2)
+    policy_noise: Float[Array, ""] = eqx.field(converter=f32, default=0.2)
+    noise_clip: Float[Array, ""] = eqx.field(converter=f32, default=0.5)
+    policy_delay: Int[Array, ""] = eqx.field(converter=i32, default=2)
 
     def _target_action(
         self, target_actor: DeterministicActor, obs: Array, key: PRNGKeyArray
