@@ -44,3 +44,23 @@ def box_bounds(env: AbstractEnvironment) -> tuple[np.ndarray, np.ndarray]:
         low = np.broadcast_to(np.asarray(space.low, np.float32), space.shape).ravel()
         high = np.broadcast_to(np.asarray(space.high, np.float32), space.shape).ravel()
     return low, high
+
+
+OFF_POLICY_SIZES = ("total_timesteps", "num_envs", "buffer_size", "batch_size",
+                    "gradient_steps", "hidden_size", "num_layers")
+
+
+def check_off_policy_sizes(agent) -> None:
+    """Validate the static sizes shared by the replay-buffer agents (DQN, SAC, DDPG, TD3).
+
+    **Raises:** `ValueError` naming the offending field when a size is not positive, or when
+    `total_timesteps` or `buffer_size` is smaller than `num_envs`.
+    """
+    name = type(agent).__name__
+    for field in OFF_POLICY_SIZES:
+        if getattr(agent, field) < 1:
+            raise ValueError(f"{name}.{field} must be >= 1, got {getattr(agent, field)}")
+    if agent.total_timesteps < agent.num_envs:
+        raise ValueError(f"{name}: total_timesteps must be >= num_envs")
+    if agent.buffer_size < agent.num_envs:
+        raise ValueError(f"{name}: buffer_size must be >= num_envs")

@@ -29,7 +29,7 @@ from jaxtyping import Array, Float, Int, PRNGKeyArray
 from synthax._filter import filter_scan
 from synthax.envs import AbstractEnvironment
 
-from ._fields import box_bounds, f32, f32_or_inf, i32
+from ._fields import box_bounds, check_off_policy_sizes, f32, f32_or_inf, i32
 from .base import AbstractAgent
 from .buffer import ReplayBuffer
 from .networks import ContinuousQNetwork, DeterministicActor, polyak
@@ -162,15 +162,7 @@ class DeterministicActorCritic(AbstractAgent):
     activation: str = eqx.field(static=True, default="relu")
 
     def __check_init__(self):
-        name = type(self).__name__
-        for field in ("total_timesteps", "num_envs", "buffer_size", "batch_size",
-                      "gradient_steps", "hidden_size", "num_layers"):
-            if getattr(self, field) < 1:
-                raise ValueError(f"{name}.{field} must be >= 1, got {getattr(self, field)}")
-        if self.total_timesteps < self.num_envs:
-            raise ValueError("total_timesteps must be >= num_envs")
-        if self.buffer_size < self.num_envs:
-            raise ValueError("buffer_size must be >= num_envs")
+        check_off_policy_sizes(self)
 
     @abc.abstractmethod
     def _target_action(

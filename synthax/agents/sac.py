@@ -28,7 +28,7 @@ from jaxtyping import Array, Float, Int, PRNGKeyArray
 from synthax._filter import filter_scan
 from synthax.envs import AbstractEnvironment
 
-from ._fields import box_bounds, f32, f32_or_nan, i32
+from ._fields import box_bounds, check_off_policy_sizes, f32, f32_or_nan, i32
 from .base import AbstractAgent
 from .buffer import ReplayBuffer
 from .networks import ContinuousQNetwork, SquashedGaussianActor, mlp, polyak
@@ -168,14 +168,7 @@ class SAC(AbstractAgent):
     activation: str = eqx.field(static=True, default="relu")
 
     def __check_init__(self):
-        for name in ("total_timesteps", "num_envs", "buffer_size", "batch_size",
-                     "gradient_steps", "hidden_size", "num_layers"):
-            if getattr(self, name) < 1:
-                raise ValueError(f"SAC.{name} must be >= 1, got {getattr(self, name)}")
-        if self.total_timesteps < self.num_envs:
-            raise ValueError("total_timesteps must be >= num_envs")
-        if self.buffer_size < self.num_envs:
-            raise ValueError("buffer_size must be >= num_envs")
+        check_off_policy_sizes(self)
 
     @property
     def num_iterations(self) -> int:
