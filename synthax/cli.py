@@ -117,8 +117,15 @@ def metalearn(
 @app.command()
 def train(
     env: Annotated[str, typer.Option("--env", help="Real or Synthetic- environment id.")],
-    agent: Annotated[str, typer.Option(help="Agent name.")] = "ppo",
-    steps: Annotated[int, typer.Option(help="Training environment steps.")] = 10_000,
+    agent: Annotated[str, typer.Option(help="Agent: ppo, dqn, sac, ddpg or td3.")] = "ppo",
+    steps: Annotated[
+        int | None, typer.Option(help="Training environment steps (default 10k, or the tuned "
+                                      "configuration's budget).")
+    ] = None,
+    hyperparameters: Annotated[
+        str, typer.Option(help="'default' (the agent's defaults) or 'tuned' (the named "
+                               "configuration for the real environment, see docs/agents.md).")
+    ] = "default",
     seeds: Annotated[int, typer.Option(help="Independent agents, trained vmapped.")] = 16,
     eval_episodes: Annotated[int, typer.Option(help="Real episodes per agent.")] = 32,
     seed: Annotated[int, typer.Option(help="PRNG seed.")] = 0,
@@ -130,17 +137,23 @@ def train(
     import numpy as np
 
     from synthax.agents import make_agent
+    from synthax.agents.hyperparameters import config as named_config
     from synthax.checkpoints.io import atomic_write_text
     from synthax.envs import make, real_env_id
     from synthax.meta import train_and_evaluate
 
+    if hyperparameters not in ("default", "tuned"):
+        raise typer.BadParameter("--hyperparameters must be 'default' or 'tuned'")
     if seeds < 1 or eval_episodes < 1:
         raise typer.BadParameter("--seeds and --eval-episodes must be >= 1")
     _setup_jax()
     try:
         train_env = make(env)
         eval_env = make(real_env_id(env))
-        learner = make_agent(agent, total_timesteps=steps)
+        kwargs = named_config(agent, real_env_id(env)) if hyperparameters == "tuned" else {}
+        if steps is not None or "total_timesteps" not in kwargs:
+            kwargs["total_timesteps"] = 10_000 if steps is None else steps
+        learner = make_agent(agent, **kwargs)
     except (KeyError, ValueError) as error:
         raise typer.BadParameter(str(error.args[0] if error.args else error)) from None
 
@@ -157,7 +170,8 @@ def train(
     wall = time.perf_counter() - t0
     per_agent = returns.mean(axis=1)
     result = {
-        "env_id": env, "agent": agent, "steps": steps, "seeds": seeds,
+        "env_id": env, "agent": agent, "steps": learner.total_timesteps, "seeds": seeds,
+        "hyperparameters": hyperparameters,
         "wall_seconds": wall, "compile_seconds": compile_seconds,
         "eval": {"mean": float(per_agent.mean()), "std": float(per_agent.std()),
                  "n": int(per_agent.size), "episodes_per_agent": eval_episodes,

@@ -36,3 +36,15 @@ def test_metalearn_rejects_unknown_preset():
     result = runner.invoke(app, ["metalearn", "--preset", "huge"])
     assert result.exit_code != 0
     assert "allowed" in result.output
+
+
+def test_train_other_agent_and_tuned_errors(tmp_path):
+    result = runner.invoke(app, ["train", "--env", "Synthetic-CartPole-v1", "--agent", "dqn",
+                                 "--steps", "200", "--seeds", "2", "--eval-episodes", "2"])
+    assert result.exit_code == 0, result.output
+    assert '"agent": "dqn"' in result.output and '"steps": 200' in result.output
+    result = runner.invoke(app, ["train", "--env", "Acrobot-v1", "--agent", "dqn",
+                                 "--hyperparameters", "tuned"])
+    assert result.exit_code != 0 and "configured" in result.output
+    result = runner.invoke(app, ["train", "--env", "CartPole-v1", "--agent", "nope"])
+    assert result.exit_code != 0 and "allowed" in result.output

@@ -56,7 +56,8 @@ class DQN(AbstractAgent):
 
     **Static:** `total_timesteps`, `num_envs` (one iteration steps every env once),
     `buffer_size`, `batch_size`, `gradient_steps` (per iteration), `hidden_size`, `num_layers`,
-    `activation`, `dueling`.
+    `activation`, `dueling`, `anneal_lr` (linear decay of the learning rate to 0 over the
+    gradient steps; steadies the final greedy policy).
 
     **Raises:** `ValueError` when sizes are not positive or `total_timesteps < num_envs`.
     """
@@ -80,6 +81,7 @@ class DQN(AbstractAgent):
     num_layers: int = eqx.field(static=True, default=2)
     activation: str = eqx.field(static=True, default="relu")
     dueling: bool = eqx.field(static=True, default=False)
+    anneal_lr: bool = eqx.field(static=True, default=False)
 
     def __check_init__(self):
         check_off_policy_sizes(self)
@@ -90,8 +92,12 @@ class DQN(AbstractAgent):
         return self.total_timesteps // self.num_envs
 
     def _optimizer(self) -> optax.GradientTransformation:
-        return optax.chain(optax.clip_by_global_norm(self.max_grad_norm),
-                           optax.adam(self.learning_rate))
+        if self.anneal_lr:
+            total = self.num_iterations * self.gradient_steps
+            lr = lambda count: self.learning_rate * (1.0 - count / total)  # noqa: E731
+        else:
+            lr = self.learning_rate
+        return optax.chain(optax.clip_by_global_norm(self.max_grad_norm), optax.adam(lr))
 
     def init(self, env: AbstractEnvironment, key: PRNGKeyArray) -> DQNState:
         """Networks, optimiser, an empty buffer and `num_envs` reset environments.

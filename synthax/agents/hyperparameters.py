@@ -119,7 +119,8 @@ CONFIGS: dict[str, dict[str, dict[str, Any]]] = {
         "CartPole-v1": dict(total_timesteps=200_000, num_envs=8, gradient_steps=2,
                             learning_rate=5e-4, batch_size=64, buffer_size=50_000,
                             learning_starts=1000, target_update_freq=100,
-                            exploration_fraction=0.1, eps_end=0.01, hidden_size=128),
+                            exploration_fraction=0.1, eps_end=0.01, hidden_size=128,
+                            anneal_lr=True),
     },
 }
 
