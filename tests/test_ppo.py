@@ -98,3 +98,11 @@ def test_box_actions_are_clipped(tiny_ppo_kwargs):
     assert float(actions.max()) == 2.0
     result = evaluate(policy, pendulum, jax.random.PRNGKey(1), num_episodes=2, max_steps=10)
     assert result.returns.shape == (2,) and bool(jnp.all(result.lengths == 10))
+
+
+def test_trains_on_box_synthetic_bandit(tiny_ppo_kwargs):
+    env = SyntheticContextualBandit.for_environment(jax.random.PRNGKey(0), make("Pendulum-v1"))
+    policy, metrics = eqx.filter_jit(PPO(**tiny_ppo_kwargs).train)(env, jax.random.PRNGKey(1))
+    assert metrics["episode_return"].shape == (2,)
+    action = policy(jnp.zeros(3), jax.random.PRNGKey(0), deterministic=False)
+    assert action.shape == (1,) and -2.0 <= float(action[0]) <= 2.0
