@@ -164,7 +164,10 @@ def train(
 
     key = jax.random.PRNGKey(seed)
     t0 = time.perf_counter()
-    compiled = eqx.filter_jit(run).lower(key).compile()
+    try:
+        compiled = eqx.filter_jit(run).lower(key).compile()
+    except ValueError as error:  # e.g. DQN on a Box action space
+        raise typer.BadParameter(str(error)) from None
     compile_seconds = time.perf_counter() - t0
     returns = np.asarray(jax.device_get(compiled(key)))
     wall = time.perf_counter() - t0

@@ -46,5 +46,7 @@ def test_train_other_agent_and_tuned_errors(tmp_path):
     result = runner.invoke(app, ["train", "--env", "Acrobot-v1", "--agent", "dqn",
                                  "--hyperparameters", "tuned"])
     assert result.exit_code != 0 and "configured" in result.output
+    result = runner.invoke(app, ["train", "--env", "Pendulum-v1", "--agent", "dqn"])
+    assert result.exit_code != 0 and "Discrete" in result.output
     result = runner.invoke(app, ["train", "--env", "CartPole-v1", "--agent", "nope"])
     assert result.exit_code != 0 and "allowed" in result.output
