@@ -2,7 +2,7 @@
 
 from jaxtyping import PRNGKeyArray
 
-from .base import AbstractAgent as AbstractAgent
+from .base import AbstractAgent as AbstractAgent, AbstractOffPolicyAgent as AbstractOffPolicyAgent
 from .buffer import ReplayBuffer as ReplayBuffer
 from .ddpg import DDPG as DDPG, DDPGState as DDPGState, DeterministicPolicy as DeterministicPolicy
 from .dqn import DQN as DQN, DQNState as DQNState, GreedyPolicy as GreedyPolicy

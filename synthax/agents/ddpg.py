@@ -29,8 +29,8 @@ from jaxtyping import Array, Float, Int, PRNGKeyArray
 from synthax._filter import filter_scan
 from synthax.envs import AbstractEnvironment
 
-from ._fields import box_bounds, check_off_policy_sizes, f32, f32_or_inf, i32
-from .base import AbstractAgent
+from ._fields import box_bounds, f32, f32_or_inf, i32
+from .base import AbstractOffPolicyAgent
 from .buffer import ReplayBuffer
 from .networks import ContinuousQNetwork, DeterministicActor, polyak
 from .rollout import EnvBatch, mean_episode_return, reset_batch, step_batch
@@ -110,7 +110,7 @@ def _first(critics: ContinuousQNetwork) -> ContinuousQNetwork:
     return jax.tree.map(lambda x: x[0] if eqx.is_array(x) else x, critics)
 
 
-class DeterministicActorCritic(AbstractAgent):
+class DeterministicActorCritic(AbstractOffPolicyAgent):
     """What DDPG and TD3 share: fields, networks, exploration, replay and the update loop.
 
     Subclasses choose the number of critics, the action the TD target evaluates at the next
@@ -161,9 +161,6 @@ class DeterministicActorCritic(AbstractAgent):
     num_layers: int = eqx.field(static=True, default=2)
     activation: str = eqx.field(static=True, default="relu")
 
-    def __check_init__(self):
-        check_off_policy_sizes(self)
-
     @abc.abstractmethod
     def _target_action(
         self, target_actor: DeterministicActor, obs: Array, key: PRNGKeyArray
@@ -173,11 +170,6 @@ class DeterministicActorCritic(AbstractAgent):
     @abc.abstractmethod
     def _actor_period(self) -> Array:
         """Critic updates per actor and target update (int32 scalar)."""
-
-    @property
-    def num_iterations(self) -> int:
-        """`total_timesteps // num_envs`."""
-        return self.total_timesteps // self.num_envs
 
     def _optimizer(self, learning_rate: Array) -> optax.GradientTransformation:
         return optax.chain(optax.clip_by_global_norm(self.max_grad_norm),

@@ -16,8 +16,8 @@ from jaxtyping import Array, Float, Int, PRNGKeyArray
 from synthax._filter import filter_scan
 from synthax.envs import AbstractEnvironment
 
-from ._fields import boolean, check_off_policy_sizes, f32, i32
-from .base import AbstractAgent
+from ._fields import boolean, f32, i32
+from .base import AbstractOffPolicyAgent
 from .buffer import ReplayBuffer
 from .networks import DuelingQNetwork, mlp, polyak
 from .rollout import EnvBatch, mean_episode_return, reset_batch, step_batch
@@ -45,7 +45,7 @@ class DQNState(eqx.Module):
     iteration: Int[Array, ""]
 
 
-class DQN(AbstractAgent):
+class DQN(AbstractOffPolicyAgent):
     """DQN / double DQN / dueling DQN with hyperparameters as arrays.
 
     **Array hyperparameters:** `learning_rate` (Adam), `gamma`, `eps_start`, `eps_end`,
@@ -82,14 +82,6 @@ class DQN(AbstractAgent):
     activation: str = eqx.field(static=True, default="relu")
     dueling: bool = eqx.field(static=True, default=False)
     anneal_lr: bool = eqx.field(static=True, default=False)
-
-    def __check_init__(self):
-        check_off_policy_sizes(self)
-
-    @property
-    def num_iterations(self) -> int:
-        """`total_timesteps // num_envs`."""
-        return self.total_timesteps // self.num_envs
 
     def _optimizer(self) -> optax.GradientTransformation:
         if self.anneal_lr:

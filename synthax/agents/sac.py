@@ -28,8 +28,8 @@ from jaxtyping import Array, Float, Int, PRNGKeyArray
 from synthax._filter import filter_scan
 from synthax.envs import AbstractEnvironment
 
-from ._fields import box_bounds, check_off_policy_sizes, f32, f32_or_nan, i32
-from .base import AbstractAgent
+from ._fields import box_bounds, f32, f32_or_nan, i32
+from .base import AbstractOffPolicyAgent
 from .buffer import ReplayBuffer
 from .networks import ContinuousQNetwork, SquashedGaussianActor, mlp, polyak
 from .rollout import EnvBatch, mean_episode_return, reset_batch, step_batch
@@ -121,7 +121,7 @@ class SACState(eqx.Module):
         return _stack_apply(self.critics, obs, action)
 
 
-class SAC(AbstractAgent):
+class SAC(AbstractOffPolicyAgent):
     """Soft Actor-Critic with twin critics, Polyak-averaged target critics and a learned
     temperature, with hyperparameters as arrays.
 
@@ -166,14 +166,6 @@ class SAC(AbstractAgent):
     hidden_size: int = eqx.field(static=True, default=256)
     num_layers: int = eqx.field(static=True, default=2)
     activation: str = eqx.field(static=True, default="relu")
-
-    def __check_init__(self):
-        check_off_policy_sizes(self)
-
-    @property
-    def num_iterations(self) -> int:
-        """`total_timesteps // num_envs`."""
-        return self.total_timesteps // self.num_envs
 
     def _optimizer(self) -> optax.GradientTransformation:
         return optax.chain(optax.clip_by_global_norm(self.max_grad_norm),
