@@ -13,3 +13,4 @@ from .io import (
     read_header as read_header,
     save as save,
 )
+from .synthetic_gymnax import import_synthetic_gymnax as import_synthetic_gymnax

@@ -46,10 +46,12 @@ class SyntheticContextualBandit(AbstractEnvironment):
     - `latent_dim`: size of the Gaussian latent; defaults to the observation size (as in the paper).
     - `hidden_size`: width of the single hidden layer of both networks (paper: 32).
     - `max_steps_in_episode`: episode length, 1 for a contextual bandit.
+    - `bound_observations`: squash observations into the real bounds (below). Only imports of
+      environments learned without it (synthetic-gymnax's) turn it off.
 
-    **Observation bounds:** each dimension with finite bounds is squashed into them with a
-    scaled `tanh`; unbounded dimensions are only clipped to float32's range. So
-    `observation_space.contains(obs)` holds for every reset.
+    **Observation bounds:** with `bound_observations` (the default), each dimension with finite
+    bounds is squashed into them with a scaled `tanh` and unbounded dimensions are only clipped
+    to float32's range, so `observation_space.contains(obs)` holds for every reset.
 
     **Actions:** `Box` actions are clipped to the action space before the reward network.
 
@@ -67,6 +69,7 @@ class SyntheticContextualBandit(AbstractEnvironment):
     latent_dim: int = eqx.field(static=True)
     hidden_size: int = eqx.field(static=True)
     episode_length: int = eqx.field(static=True)
+    bound_observations: bool = eqx.field(static=True)
 
     def __init__(
         self,
@@ -79,6 +82,7 @@ class SyntheticContextualBandit(AbstractEnvironment):
         latent_dim: int | None = None,
         hidden_size: int = 32,
         max_steps_in_episode: int = 1,
+        bound_observations: bool = True,
     ):
         obs_dim = len(np.atleast_1d(np.asarray(observation_low)))
         self.observation_low = _bounds(observation_low, obs_dim)
@@ -108,6 +112,7 @@ class SyntheticContextualBandit(AbstractEnvironment):
         if max_steps_in_episode < 1:
             raise ValueError(f"max_steps_in_episode must be >= 1, got {max_steps_in_episode}")
         self.episode_length = int(max_steps_in_episode)
+        self.bound_observations = bool(bound_observations)
         k_init, k_reward = jax.random.split(key)
         self.init_net = eqx.nn.MLP(
             self.latent_dim, obs_dim, self.hidden_size, 1, activation=jax.nn.relu, key=k_init
@@ -156,6 +161,7 @@ class SyntheticContextualBandit(AbstractEnvironment):
             "latent_dim": self.latent_dim,
             "hidden_size": self.hidden_size,
             "max_steps_in_episode": self.episode_length,
+            "bound_observations": self.bound_observations,
         }
 
     def _squash(self, x: Float[Array, " obs_dim"]) -> Float[Array, " obs_dim"]:
@@ -170,7 +176,9 @@ class SyntheticContextualBandit(AbstractEnvironment):
 
     def reset(self, key: PRNGKeyArray) -> tuple[Observation, BanditState]:
         z = jax.random.normal(key, (self.latent_dim,))
-        obs = self._squash(self.init_net(z))
+        obs = self.init_net(z)
+        if self.bound_observations:
+            obs = self._squash(obs)
         return obs, BanditState(obs=obs, time=jnp.asarray(0, jnp.int32))
 
     def reward(
