@@ -30,6 +30,7 @@ from synthax._filter import filter_scan
 from synthax.envs import AbstractEnvironment
 
 from ._fields import box_bounds, f32, f32_or_inf, i32
+from ._masked import mean_or_nan, tree_where
 from .base import AbstractOffPolicyAgent
 from .buffer import ReplayBuffer
 from .networks import ContinuousQNetwork, DeterministicActor, polyak
@@ -275,9 +276,6 @@ class DeterministicActorCritic(AbstractOffPolicyAgent):
         critic_target = eqx.filter(state.target_critics, eqx.is_inexact_array)
         period = jnp.maximum(self._actor_period(), 1)
 
-        def keep(cond, new, old):
-            return jax.tree.map(lambda a, b: jnp.where(cond, a, b), new, old)
-
         def gradient_step(carry, inputs):
             (actor_p, critic_p, actor_t, critic_t, actor_s, critic_s) = carry
             index, k = inputs
@@ -291,7 +289,7 @@ class DeterministicActorCritic(AbstractOffPolicyAgent):
                 has_aux=True,
             )(critic_p)
             updates, new_critic_s = critic_opt.update(grads, critic_s, critic_p)
-            critic_p, critic_s = keep(
+            critic_p, critic_s = tree_where(
                 learning, (optax.apply_updates(critic_p, updates), new_critic_s),
                 (critic_p, critic_s),
             )
@@ -303,7 +301,7 @@ class DeterministicActorCritic(AbstractOffPolicyAgent):
             )(actor_p)
             updates, new_actor_s = actor_opt.update(grads, actor_s, actor_p)
             update_actor = jnp.logical_and(learning, index % period == 0)
-            actor_p, actor_s = keep(
+            actor_p, actor_s = tree_where(
                 update_actor, (optax.apply_updates(actor_p, updates), new_actor_s),
                 (actor_p, actor_s),
             )
@@ -321,12 +319,11 @@ class DeterministicActorCritic(AbstractOffPolicyAgent):
             (indices, jax.random.split(k_train, self.gradient_steps)),
         )
         actor_p, critic_p, actor_t, critic_t, actor_s, critic_s = carry
-        nan_unless_learning = lambda x: jnp.where(learning, jnp.mean(x), jnp.nan)  # noqa: E731
         metrics = {
             "episode_return": mean_episode_return(transition["done"], transition["episode_return"]),
-            "critic_loss": nan_unless_learning(critic_losses),
-            "actor_loss": nan_unless_learning(actor_losses),
-            "q": nan_unless_learning(qs),
+            "critic_loss": mean_or_nan(learning, critic_losses),
+            "actor_loss": mean_or_nan(learning, actor_losses),
+            "q": mean_or_nan(learning, qs),
         }
         new_state = DDPGState(
             actor=eqx.combine(actor_p, actor_static),

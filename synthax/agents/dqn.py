@@ -17,6 +17,7 @@ from synthax._filter import filter_scan
 from synthax.envs import AbstractEnvironment
 
 from ._fields import boolean, f32, i32
+from ._masked import mean_or_nan, tree_where
 from .base import AbstractOffPolicyAgent
 from .buffer import ReplayBuffer
 from .networks import DuelingQNetwork, mlp, polyak
@@ -168,9 +169,7 @@ class DQN(AbstractOffPolicyAgent):
             )(params)
             updates, new_opt_state = optimizer.update(grads, opt_state, params)
             new_params = optax.apply_updates(params, updates)
-            keep = lambda new, old: jax.tree.map(  # noqa: E731
-                lambda a, b: jnp.where(learning, a, b), new, old)
-            return (keep(new_params, params), keep(new_opt_state, opt_state)), loss
+            return tree_where(learning, (new_params, new_opt_state), (params, opt_state)), loss
 
         (params, opt_state), losses = jax.lax.scan(
             gradient_step, (params, state.opt_state),
@@ -184,7 +183,7 @@ class DQN(AbstractOffPolicyAgent):
         target = polyak(target, q_network, jnp.where(do_target, self.tau, 0.0))
         metrics = {
             "episode_return": mean_episode_return(transition["done"], transition["episode_return"]),
-            "loss": jnp.where(learning, jnp.mean(losses), jnp.nan),
+            "loss": mean_or_nan(learning, losses),
             "epsilon": eps,
         }
         return DQNState(q_network, target, opt_state, buffer, envs, key, iteration), metrics

@@ -29,6 +29,7 @@ from synthax._filter import filter_scan
 from synthax.envs import AbstractEnvironment
 
 from ._fields import box_bounds, f32, f32_or_nan, i32
+from ._masked import mean_or_nan, tree_where
 from .base import AbstractOffPolicyAgent
 from .buffer import ReplayBuffer
 from .networks import ContinuousQNetwork, SquashedGaussianActor, mlp, polyak
@@ -303,9 +304,6 @@ class SAC(AbstractOffPolicyAgent):
         critic_params, critic_static = eqx.partition(state.critics, eqx.is_inexact_array)
         target_params = eqx.filter(state.target_critics, eqx.is_inexact_array)
 
-        def keep(new, old):
-            return jax.tree.map(lambda a, b: jnp.where(learning, a, b), new, old)
-
         def gradient_step(carry, k):
             (actor_p, critic_p, target_p, log_alpha,
              actor_os, critic_os, alpha_os) = carry
@@ -338,7 +336,7 @@ class SAC(AbstractOffPolicyAgent):
             new_target_p = polyak(target_p, new_critic_p, self.tau)
             new = (new_actor_p, new_critic_p, new_target_p, new_log_alpha,
                    new_actor_os, new_critic_os, new_alpha_os)
-            return keep(new, carry), (critic_loss, actor_loss, entropy)
+            return tree_where(learning, new, carry), (critic_loss, actor_loss, entropy)
 
         carry = (actor_params, critic_params, target_params, state.log_alpha,
                  state.actor_opt_state, state.critic_opt_state, state.alpha_opt_state)
@@ -361,12 +359,11 @@ class SAC(AbstractOffPolicyAgent):
             iteration=state.iteration + 1,
             num_actions=state.num_actions,
         )
-        nan_unless = lambda x: jnp.where(learning, jnp.mean(x), jnp.nan)  # noqa: E731
         metrics = {
             "episode_return": mean_episode_return(transition["done"], transition["episode_return"]),
-            "critic_loss": nan_unless(critic_losses),
-            "actor_loss": nan_unless(actor_losses),
-            "entropy": nan_unless(entropies),
+            "critic_loss": mean_or_nan(learning, critic_losses),
+            "actor_loss": mean_or_nan(learning, actor_losses),
+            "entropy": mean_or_nan(learning, entropies),
             "alpha": jnp.exp(log_alpha),
         }
         return new_state, metrics
