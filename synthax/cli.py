@@ -1,5 +1,6 @@
 """The `synthax` command line: `metalearn`, `train`, `evaluate` and `envs`."""
 
+import importlib
 import json
 import time
 from datetime import datetime
@@ -43,12 +44,21 @@ def _latest_run(env_id: str) -> Path:
 
 @app.command()
 def metalearn(
-    env: Annotated[str, typer.Option("--env", help="Real gymnax environment id.")] = "CartPole-v1",
+    env: Annotated[
+        str | None, typer.Option("--env", help="Real gymnax environment id [default: the "
+                                 "config's, CartPole-v1].")
+    ] = None,
     preset: Annotated[
         str, typer.Option(help="Named configuration (see synthax.meta.PRESETS).")
     ] = "cpu",
     config: Annotated[
-        Path | None, typer.Option(help="JSON file of MetaLearnConfig fields; overrides the preset.")
+        Path | None, typer.Option(help="YAML or JSON file of MetaLearnConfig fields (e.g. "
+                                  "experiments/configs/cartpole.yaml); replaces the preset, "
+                                  "fields it omits take their defaults.")
+    ] = None,
+    import_modules: Annotated[
+        list[str] | None, typer.Option("--import", help="Python module to import first, e.g. "
+                                       "one that calls gymnax.register for your own env.")
     ] = None,
     generations: Annotated[
         int | None, typer.Option(help="Override the number of generations.")
@@ -78,12 +88,15 @@ def metalearn(
     from synthax.meta import PRESETS, MetaLearnConfig
     from synthax.meta.run import latest_generation, run_metalearning
 
+    for module in import_modules or []:
+        importlib.import_module(module)
     if preset not in PRESETS:
         raise typer.BadParameter(f"unknown preset {preset!r}; allowed: {sorted(PRESETS)}")
-    cfg = PRESETS[preset].replace(env_id=env)
-    if config is not None:
-        cfg = MetaLearnConfig.from_dict({**cfg.to_dict(), **json.loads(config.read_text())})
-    overrides = {"generations": generations, "population_size": population_size,
+    try:
+        cfg = PRESETS[preset] if config is None else MetaLearnConfig.from_file(config)
+    except (OSError, ValueError) as error:
+        raise typer.BadParameter(f"--config {config}: {error}") from None
+    overrides = {"env_id": env, "generations": generations, "population_size": population_size,
                  "strategy": strategy, "seed": seed}
     cfg = cfg.replace(**{k: v for k, v in overrides.items() if v is not None})
     if out is None:
@@ -184,6 +197,84 @@ def train(
     if out is not None:
         atomic_write_text(Path(out) / "train.json", text + "\n")
     typer.echo(text)
+
+@app.command()
+def evaluate(
+    env: Annotated[str, typer.Option("--env", help="Synthetic environment id, e.g. "
+                                     "Synthetic-CartPole-v1 (or the real id with --checkpoint).")],
+    checkpoint: Annotated[
+        Path | None, typer.Option(help="Evaluate this env.eqx (e.g. a run's) instead of the "
+                                  "shipped environment.")
+    ] = None,
+    synthetic_gymnax: Annotated[
+        Path | None, typer.Option(help="synthetic-gymnax 0.0.1 wheel: add its environment as an "
+                                  "arm (pip download --no-deps synthetic-gymnax==0.0.1).")
+    ] = None,
+    algorithms: Annotated[
+        str | None, typer.Option(help="Comma-separated agents [default: ppo,sac,dqn for "
+                                 "discrete actions, ppo,sac,ddpg,td3 for Box].")
+    ] = None,
+    config: Annotated[
+        Path | None, typer.Option(help="Meta-learning config (YAML/JSON) whose agent_kwargs "
+                                  "set the agents' sizes [default: synthax.agents.INNER_LOOP].")
+    ] = None,
+    runs: Annotated[int, typer.Option(help="Random-hyperparameter agents per algorithm and "
+                                      "arm.")] = 20,
+    episodes: Annotated[int, typer.Option(help="Real episodes per agent.")] = 50,
+    seed: Annotated[int, typer.Option(help="PRNG seed (same draws in every arm).")] = 0,
+    out: Annotated[
+        Path | None, typer.Option(help="Folder for results.{csv,json,md} "
+                                  "[default: evaluations/<env>-<time>/].")
+    ] = None,
+) -> None:
+    """Train RUNS agents per algorithm (random hyperparameters, 10k steps) on ENV and on the real
+    environment; report the IQM of their real returns with 95% bootstrap intervals."""
+    from rich.console import Console
+
+    from synthax.checkpoints import import_from_wheel, load_environment
+    from synthax.envs import make, real_env_id
+    from synthax.meta import MetaLearnConfig, compare_environments, markdown_table, write_results
+
+    _setup_jax()
+    console = Console(stderr=True)
+    real_id = real_env_id(env)
+    try:
+        real = make(real_id)
+        synthetic = (load_environment(checkpoint, real_id) if checkpoint is not None
+                     else make(env))
+        arms = {"synthax": synthetic}
+        if synthetic_gymnax is not None:
+            arms["synthetic-gymnax"] = import_from_wheel(synthetic_gymnax, real, real_id)
+        arms["real"] = real
+        agent_kwargs = MetaLearnConfig.from_file(config).agent_kwargs if config else {}
+        names = tuple(a.strip() for a in algorithms.split(",")) if algorithms else None
+    except (KeyError, ValueError, OSError) as error:
+        raise typer.BadParameter(str(error.args[0] if error.args else error)) from None
+    if synthetic is real or env == real_id and checkpoint is None:
+        raise typer.BadParameter(f"--env {env} is a real environment; pass a Synthetic- id or "
+                                 "--checkpoint")
+    if out is None:
+        out = Path("evaluations") / f"{real_id}-{datetime.now().strftime('%Y%m%d-%H%M%S')}"
+
+    def on_row(row):
+        console.print(f"{row['algorithm']:>5} {row['arm']:<17} IQM {row['iqm']:8.1f} "
+                      f"[{row['ci_low']:.1f}, {row['ci_high']:.1f}]  train "
+                      f"{row['train_seconds']:.1f} s, compile {row['compile_seconds']:.1f} s")
+
+    try:
+        rows, returns = compare_environments(
+            real_id, real, arms, algorithms=names, agent_kwargs=agent_kwargs, num_runs=runs,
+            num_eval_episodes=episodes, seed=seed, on_row=on_row,
+        )
+    except (KeyError, ValueError) as error:
+        raise typer.BadParameter(str(error.args[0] if error.args else error)) from None
+    metadata = {"env": env, "checkpoint": str(checkpoint) if checkpoint else None,
+                "synthetic_gymnax": str(synthetic_gymnax) if synthetic_gymnax else None,
+                "runs": runs, "episodes": episodes, "seed": seed,
+                "config": str(config) if config else None}
+    write_results(out, rows, returns, metadata)
+    typer.echo(markdown_table(rows), nl=False)
+    typer.echo(str(out / "results.md"))
 
 
 def main() -> None:

@@ -21,7 +21,7 @@ from .conftest import TINY_PPO
 
 def tiny_config(**changes):
     base = MetaLearnConfig(
-        agent_kwargs=dict(TINY_PPO), population_size=4, generations=4, hidden_size=8,
+        agent_kwargs={"ppo": dict(TINY_PPO)}, population_size=4, generations=4, hidden_size=8,
         num_eval_episodes=2, num_mean_eval_seeds=2, checkpoint_every=2, final_eval_seeds=2,
     )
     return base.replace(**changes)
@@ -37,7 +37,8 @@ def test_step_improves_nothing_but_runs_and_keeps_types():
     for _ in range(2):
         state, metrics = step(state)
     assert int(state.generation) == 2
-    assert set(metrics) == {"fitness_mean", "fitness_max", "fitness_min", "mean_return"}
+    assert set(metrics) == {"fitness_mean", "fitness_max", "fitness_min", "mean_return",
+                            "algorithm", "eval_horizon"}
     assert all(bool(jnp.isfinite(v)) for v in metrics.values())
     assert float(metrics["fitness_max"]) >= float(metrics["fitness_min"])
     mean_env = learner.mean_environment(state)
@@ -83,7 +84,14 @@ def test_run_writes_outputs_and_refuses_mismatched_resume(tmp_path):
     with pytest.raises(ResumeError, match="already holds a run"):
         run_metalearning(config, tmp_path)
     with pytest.raises(ResumeError, match="differs"):
-        run_metalearning(config.replace(generations=6), tmp_path, resume=True)
+        run_metalearning(config.replace(seed=1), tmp_path, resume=True)
+    with pytest.raises(ResumeError, match="already at generation 4"):
+        run_metalearning(config.replace(generations=3), tmp_path, resume=True)
+    extended = run_metalearning(config.replace(generations=6), tmp_path, resume=True)
+    assert extended["generations"] == 6
+    log = [json.loads(line) for line in (tmp_path / "log.jsonl").read_text().splitlines()]
+    assert [r["generation"] for r in log] == [1, 2, 3, 4, 5, 6]
+    assert json.loads((tmp_path / "config.json").read_text())["generations"] == 6
     with pytest.raises(ResumeError, match="does not exist"):
         run_metalearning(config, tmp_path / "empty", resume=True)
 

@@ -13,4 +13,7 @@ from .io import (
     read_header as read_header,
     save as save,
 )
-from .synthetic_gymnax import import_synthetic_gymnax as import_synthetic_gymnax
+from .synthetic_gymnax import (
+    import_from_wheel as import_from_wheel,
+    import_synthetic_gymnax as import_synthetic_gymnax,
+)

@@ -17,6 +17,8 @@ actions were not clipped, ours are.
 import io
 import os
 import pickle
+import tempfile
+import zipfile
 from typing import Any
 
 import equinox as eqx
@@ -125,3 +127,37 @@ def import_synthetic_gymnax(
     )
     env = eqx.tree_at(lambda e: e.init_net, env, _dense_chain(env.init_net, init_layers))
     return eqx.tree_at(lambda e: e.reward_net, env, _dense_chain(env.reward_net, reward_layers))
+
+
+WHEEL_FOLDERS: dict[str, str] = {
+    "CartPole-v1": "cartpole",
+    "Acrobot-v1": "acrobot",
+    "MountainCar-v0": "mountaincar",
+    "MountainCarContinuous-v0": "continuous_mountaincar",
+    "Pendulum-v1": "pendulum",
+}
+"""The folder of each classic-control checkpoint inside synthetic-gymnax 0.0.1's wheel."""
+
+
+def import_from_wheel(
+    wheel: str | os.PathLike, real_env: AbstractEnvironment, env_id: str
+) -> SyntheticContextualBandit:
+    """The synthetic-gymnax environment for `env_id`, read from its wheel (a zip file) as data.
+
+    Get the wheel with `pip download --no-deps synthetic-gymnax==0.0.1 -d DIR`; the package is
+    neither installed nor imported.
+
+    **Raises:** `KeyError` for an `env_id` the wheel has no checkpoint for (listing those it
+    has); `CheckpointError` as
+    [`import_synthetic_gymnax`][synthax.checkpoints.import_synthetic_gymnax].
+    """
+    if env_id not in WHEEL_FOLDERS:
+        raise KeyError(f"synthetic-gymnax has no checkpoint for {env_id!r}; it has "
+                       f"{sorted(WHEEL_FOLDERS)}")
+    member = f"synthetic_gymnax/checkpoints/{WHEEL_FOLDERS[env_id]}/checkpoint.pkl"
+    with tempfile.TemporaryDirectory() as tmp, zipfile.ZipFile(wheel) as archive:
+        try:
+            path = archive.extract(member, tmp)
+        except KeyError:
+            raise CheckpointError(f"{wheel} has no {member}") from None
+        return import_synthetic_gymnax(path, real_env)

@@ -7,4 +7,9 @@ from .synthetic_bandit import (
     BanditState as BanditState,
     SyntheticContextualBandit as SyntheticContextualBandit,
 )
+from .time_limit import (
+    TimeLimit as TimeLimit,
+    TimeLimitState as TimeLimitState,
+    with_max_steps as with_max_steps,
+)
 from .to_gymnax import SynthaxEnvParams as SynthaxEnvParams, ToGymnax as ToGymnax

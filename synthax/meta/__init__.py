@@ -1,8 +1,16 @@
 """Meta-learning: fitness of synthetic environments and the evolution-strategy outer loop."""
 
+from .compare import (
+    compare_environments as compare_environments,
+    default_algorithms as default_algorithms,
+    markdown_table as markdown_table,
+    write_results as write_results,
+)
 from .config import PRESETS as PRESETS, MetaLearnConfig as MetaLearnConfig
 from .fitness import fitness as fitness, train_and_evaluate as train_and_evaluate
+from .inner_loop import InnerLoop as InnerLoop, with_hyperparameters as with_hyperparameters
 from .learner import (
+    HorizonSchedule as HorizonSchedule,
     MetaLearner as MetaLearner,
     MetaState as MetaState,
     distribution_strategies as distribution_strategies,

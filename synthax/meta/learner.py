@@ -17,9 +17,9 @@ import optax
 from jaxtyping import Array, Int, PRNGKeyArray
 
 from synthax.agents import AbstractAgent
-from synthax.envs import AbstractEnvironment, SyntheticContextualBandit
+from synthax.envs import AbstractEnvironment, SyntheticContextualBandit, TimeLimit, with_max_steps
 
-from .fitness import fitness
+from .inner_loop import InnerLoop
 
 
 def distribution_strategies() -> list[str]:
@@ -58,60 +58,118 @@ class MetaState(eqx.Module):
     generation: Int[Array, ""]
 
 
+class HorizonSchedule(eqx.Module):
+    """The evaluation-horizon curriculum: `optax.linear_schedule` over generations on the
+    evaluation environment's time limit (Liesen et al. 2024, Appendix; the peer's
+    `eval_config`). E.g. MountainCar-v0: 1000 -> 200 steps from generation 200 over 600.
+
+    **Arguments:** `init_value`, `end_value` (steps, >= 1), `transition_begin` (generations at
+    `init_value`), `transition_steps` (generations of the linear change, >= 1).
+
+    **Raises:** `ValueError` for values outside those ranges.
+    """
+
+    init_value: int = eqx.field(static=True)
+    end_value: int = eqx.field(static=True)
+    transition_begin: int = eqx.field(static=True, default=0)
+    transition_steps: int = eqx.field(static=True, default=1)
+
+    def __check_init__(self):
+        if min(self.init_value, self.end_value) < 1:
+            raise ValueError(f"horizons must be >= 1 step, got {self.init_value} -> "
+                             f"{self.end_value}")
+        if self.transition_begin < 0 or self.transition_steps < 1:
+            raise ValueError("transition_begin must be >= 0 and transition_steps >= 1, got "
+                             f"{self.transition_begin} and {self.transition_steps}")
+
+    @property
+    def bound(self) -> int:
+        """The largest horizon the schedule takes."""
+        return max(self.init_value, self.end_value)
+
+    def __call__(self, generation: Int[Array, ""]) -> Int[Array, ""]:
+        """The horizon (int32 steps) for 0-based `generation`."""
+        schedule = optax.linear_schedule(
+            float(self.init_value), float(self.end_value), self.transition_steps,
+            self.transition_begin,
+        )
+        return jnp.round(schedule(generation)).astype(jnp.int32)
+
+
 class MetaLearner(eqx.Module):
     """Meta-learn a synthetic environment for `real_env` with an evosax strategy.
 
     **Arguments:**
 
     - `real_env`: the environment agents are evaluated in.
-    - `agent`: the inner-loop agent (e.g. [`PPO`][synthax.agents.PPO]).
+    - `inner_loop`: an [`InnerLoop`][synthax.meta.InnerLoop] (several algorithms, random
+      hyperparameters), or a single agent (e.g. [`PPO`][synthax.agents.PPO]) trained with its
+      own hyperparameters.
     - `template`: a synthetic environment whose inexact-array leaves are searched over; its
       values are the initial mean (the networks' default initialisation, as in the paper).
     - `strategy`: an evosax distribution-based strategy name (see `distribution_strategies`).
-    - `population_size`, `sigma_init` (initial `std_init`), `num_eval_episodes`,
-      `num_mean_eval_seeds`.
+    - `population_size`, `sigma_init` (initial `std_init`), `num_eval_episodes` (real episodes
+      per fitness evaluation), `num_mean_eval_seeds` (agents trained on the mean each
+      generation).
+    - `eval_horizon`: an optional [`HorizonSchedule`][synthax.meta.HorizonSchedule] for the
+      real environment's time limit during fitness evaluation; `None` keeps its own.
 
     **Raises:** `ValueError` for an unknown strategy (listing the allowed ones), or one whose
     initial standard deviation cannot be set (neither a `std_init` parameter nor a
-    `std_schedule` argument), or that needs arguments beyond the population and solution.
+    `std_schedule` argument), or that needs arguments beyond the population and solution; or
+    for a horizon above the limit of a real environment that is not a gymnax one.
     """
 
     real_env: AbstractEnvironment
-    agent: AbstractAgent
+    inner_loop: InnerLoop
     template: AbstractEnvironment
     strategy: Any = eqx.field(static=True)
     sigma_init: float = eqx.field(static=True)
     num_eval_episodes: int = eqx.field(static=True)
     num_mean_eval_seeds: int = eqx.field(static=True)
+    eval_horizon: HorizonSchedule | None
+    fitness_env: AbstractEnvironment
 
     def __init__(
         self,
         real_env: AbstractEnvironment,
-        agent: AbstractAgent,
+        inner_loop: InnerLoop | AbstractAgent,
         template: AbstractEnvironment,
         strategy: str = "SNES",
         population_size: int = 32,
         sigma_init: float = 0.05,
         num_eval_episodes: int = 8,
         num_mean_eval_seeds: int = 8,
+        eval_horizon: HorizonSchedule | None = None,
     ):
         self.real_env = real_env
-        self.agent = agent
+        self.inner_loop = inner_loop if isinstance(inner_loop, InnerLoop) else InnerLoop(inner_loop)
         self.template = template
         solution = eqx.filter(template, eqx.is_inexact_array)
         self.strategy = _build_strategy(strategy, population_size, solution, sigma_init)
         self.sigma_init = float(sigma_init)
         self.num_eval_episodes = int(num_eval_episodes)
         self.num_mean_eval_seeds = int(num_mean_eval_seeds)
+        self.eval_horizon = eval_horizon
+        # The real environment whose time limit the curriculum sets (to its largest value here,
+        # and to the generation's value with a traced `TimeLimit` in `step`).
+        self.fitness_env = (
+            real_env if eval_horizon is None else with_max_steps(real_env, eval_horizon.bound)
+        )
 
     @property
     def population_size(self) -> int:
         return self.strategy.population_size
 
+    @property
+    def agent(self) -> AbstractAgent:
+        """The first inner-loop agent (the only one for single-agent meta-learning)."""
+        return self.inner_loop.agents[0]
+
     @classmethod
     def for_bandit(
-        cls, real_env: AbstractEnvironment, agent: AbstractAgent, key: PRNGKeyArray,
-        hidden_size: int = 32, **kwargs,
+        cls, real_env: AbstractEnvironment, inner_loop: InnerLoop | AbstractAgent,
+        key: PRNGKeyArray, hidden_size: int = 32, **kwargs,
     ) -> "MetaLearner":
         """A meta-learner over synthetic contextual bandits shaped like `real_env`.
 
@@ -119,7 +177,7 @@ class MetaLearner(eqx.Module):
         initialised from `key` with `hidden_size` units; `kwargs` go to the constructor.
         """
         template = SyntheticContextualBandit.for_environment(key, real_env, hidden_size=hidden_size)
-        return cls(real_env, agent, template, **kwargs)
+        return cls(real_env, inner_loop, template, **kwargs)
 
     def _combine(self, params: Any) -> AbstractEnvironment:
         return eqx.combine(params, eqx.filter(self.template, eqx.is_inexact_array, inverse=True))
@@ -142,37 +200,68 @@ class MetaLearner(eqx.Module):
         """The search distribution's mean as an environment (the run's result)."""
         return self._combine(self.strategy.get_mean(state.es_state))
 
+    def evaluation_environment(self, generation: Int[Array, ""]) -> AbstractEnvironment:
+        """The real environment fitness is measured in at 0-based `generation` (with the
+        curriculum's time limit, if any)."""
+        if self.eval_horizon is None:
+            return self.real_env
+        return TimeLimit(self.fitness_env, self.eval_horizon(generation))
+
     def evaluate_environment(
-        self, env: AbstractEnvironment, key: PRNGKeyArray, num_seeds: int
+        self, env: AbstractEnvironment, key: PRNGKeyArray, num_seeds: int, algorithm: int = 0
     ) -> Array:
-        """Per-agent mean real return of `num_seeds` agents trained on `env`: `(num_seeds,)`."""
-        keys = jax.random.split(key, num_seeds)
-        return jax.vmap(
-            lambda k: fitness(self.agent, env, self.real_env, k, self.num_eval_episodes)
-        )(keys)
+        """Per-agent mean real return (at the real time limit) of `num_seeds` agents of
+        inner-loop algorithm `algorithm` trained on `env`: float32 `(num_seeds,)`."""
+        return self.inner_loop.evaluate(
+            algorithm, env, self.real_env, key, num_seeds, self.num_eval_episodes
+        )
 
     def step(self, state: MetaState) -> tuple[MetaState, dict[str, Array]]:
         """One generation. Fitness is the real return (maximised; evosax minimises its negation).
 
-        **Returns:** the new state and float32 scalar metrics: `fitness_mean`, `fitness_max`,
-        `fitness_min` over the population and `mean_return` (the mean environment, averaged over
-        `num_mean_eval_seeds` agents).
+        **Returns:** the new state and scalar metrics: float32 `fitness_mean`, `fitness_max`,
+        `fitness_min` over the population; `mean_return` (the mean environment, averaged over
+        `num_mean_eval_seeds` agents of this generation's algorithm, at the real time limit);
+        int32 `algorithm` (index into `inner_loop.names`; under the `"all"` schedule the mean
+        is evaluated with every algorithm and `algorithm` is -1) and `eval_horizon` (steps).
         """
         key, k_ask, k_fit, k_tell, k_mean = jax.random.split(state.key, 5)
         population, es_state = self.strategy.ask(k_ask, state.es_state, state.es_params)
         envs = self._combine(population)
-        scores = eqx.filter_vmap(
-            lambda env: fitness(self.agent, env, self.real_env, k_fit, self.num_eval_episodes)
-        )(envs)
+        eval_env = self.evaluation_environment(state.generation)
+        scores = self.inner_loop.population_fitness(
+            envs, eval_env, state.generation, k_fit, self.num_eval_episodes
+        )
         es_state, _ = self.strategy.tell(k_tell, population, -scores, es_state, state.es_params)
         new_state = MetaState(es_state, state.es_params, key, state.generation + 1)
-        mean_returns = self.evaluate_environment(
-            self.mean_environment(new_state), k_mean, self.num_mean_eval_seeds
-        )
+        mean_env = self.mean_environment(new_state)
+        loop = self.inner_loop
+        if len(loop) == 1:
+            algorithm = jnp.asarray(0, jnp.int32)
+            mean_return = jnp.mean(self.evaluate_environment(mean_env, k_mean,
+                                                             self.num_mean_eval_seeds))
+        elif loop.schedule == "all":
+            algorithm = jnp.asarray(-1, jnp.int32)
+            keys = jax.random.split(k_mean, len(loop))
+            mean_return = jnp.mean(jnp.stack([
+                self.evaluate_environment(mean_env, keys[i], self.num_mean_eval_seeds, i)
+                for i in range(len(loop))
+            ]))
+        else:
+            algorithm = loop.algorithm_index(state.generation).astype(jnp.int32)
+            mean_return = jax.lax.switch(algorithm, [
+                (lambda i=i: jnp.mean(self.evaluate_environment(
+                    mean_env, k_mean, self.num_mean_eval_seeds, i)))
+                for i in range(len(loop))
+            ])
+        horizon = (self.real_env.max_steps_in_episode if self.eval_horizon is None
+                   else self.eval_horizon(state.generation))
         metrics = {
             "fitness_mean": jnp.mean(scores),
             "fitness_max": jnp.max(scores),
             "fitness_min": jnp.min(scores),
-            "mean_return": jnp.mean(mean_returns),
+            "mean_return": mean_return,
+            "algorithm": algorithm,
+            "eval_horizon": jnp.asarray(horizon, jnp.int32),
         }
         return new_state, metrics

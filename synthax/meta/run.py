@@ -20,17 +20,16 @@ from typing import Any
 
 import equinox as eqx
 import jax
-import jax.numpy as jnp
 import numpy as np
 
 from synthax._version import __version__
-from synthax.agents import make_agent
+from synthax.agents import INNER_LOOP, make_agent
 from synthax.checkpoints import load, read_header, save, save_environment
 from synthax.checkpoints.io import atomic_write_text
 from synthax.envs import make
 
 from .config import MetaLearnConfig
-from .fitness import train_and_evaluate
+from .inner_loop import InnerLoop
 from .learner import MetaLearner, MetaState
 
 STATE_FILE = "state.eqx"
@@ -44,13 +43,22 @@ class ResumeError(ValueError):
     """A run folder cannot be resumed with the given configuration."""
 
 
+def build_inner_loop(config: MetaLearnConfig) -> InnerLoop:
+    """The [`InnerLoop`][synthax.meta.InnerLoop] a config describes."""
+    agents = []
+    for name in config.agents:
+        base = dict(INNER_LOOP[name]) if config.random_hyperparameters else {}
+        base.update(config.agent_kwargs.get(name, {}))
+        agents.append(make_agent(name, **base))
+    return InnerLoop(agents, config.random_hyperparameters, config.schedule)
+
+
 def build_learner(config: MetaLearnConfig) -> MetaLearner:
     """The [`MetaLearner`][synthax.meta.MetaLearner] a config describes."""
     real_env = make(config.env_id)
-    agent = make_agent(config.agent, **config.agent_kwargs)
     return MetaLearner.for_bandit(
         real_env,
-        agent,
+        build_inner_loop(config),
         jax.random.PRNGKey(config.seed + 1),
         hidden_size=config.hidden_size,
         strategy=config.strategy,
@@ -58,6 +66,7 @@ def build_learner(config: MetaLearnConfig) -> MetaLearner:
         sigma_init=config.sigma_init,
         num_eval_episodes=config.num_eval_episodes,
         num_mean_eval_seeds=config.num_mean_eval_seeds,
+        eval_horizon=config.horizon_schedule(),
     )
 
 
@@ -73,30 +82,34 @@ def _stats(per_agent: np.ndarray, episodes: int) -> dict[str, Any]:
 def final_evaluation(
     learner: MetaLearner, env: eqx.Module, key, num_seeds: int, num_episodes: int
 ) -> tuple[dict[str, Any], float]:
-    """Train `num_seeds` agents on the learned `env` and, with the same seeds, on the real one.
+    """Train `num_seeds` agents of each inner-loop algorithm on the learned `env` and, with the
+    same seeds and hyperparameters, on the real environment.
 
-    **Returns:** ``({"synthetic_<k>k": stats, "real_<k>k": stats}, compile_seconds)`` where the
-    stats give the mean and standard deviation over agents of each agent's mean real return.
+    **Returns:** ``({algorithm: {"synthetic_<k>k": stats, "real_<k>k": stats}},
+    compile_seconds)`` where the stats give the mean and standard deviation over agents of each
+    agent's mean real return over `num_episodes` episodes.
     """
-    agent, real = learner.agent, learner.real_env
+    loop, real = learner.inner_loop, learner.real_env
+    results, compile_seconds = {}, 0.0
+    for index, name in enumerate(loop.names):
 
-    def both(env, key):
-        keys = jax.random.split(key, num_seeds)
-        run = lambda train_env: jax.vmap(  # noqa: E731
-            lambda k: jnp.mean(train_and_evaluate(agent, train_env, real, k, num_episodes))
-        )(keys)
-        return run(env), run(real)
+        def both(env, key, index=index):
+            run = lambda train_env: loop.evaluate(  # noqa: E731
+                index, train_env, real, key, num_seeds, num_episodes
+            )
+            return run(env), run(real)
 
-    t0 = time.perf_counter()
-    compiled = eqx.filter_jit(both).lower(env, key).compile()
-    compile_seconds = time.perf_counter() - t0
-    synthetic, real_returns = jax.device_get(compiled(env, key))
-    steps = getattr(agent, "total_timesteps", 0)
-    tag = f"{steps // 1000}k" if steps % 1000 == 0 else str(steps)
-    return {
-        f"synthetic_{tag}": _stats(np.asarray(synthetic), num_episodes),
-        f"real_{tag}": _stats(np.asarray(real_returns), num_episodes),
-    }, compile_seconds
+        t0 = time.perf_counter()
+        compiled = eqx.filter_jit(both).lower(env, key).compile()
+        compile_seconds += time.perf_counter() - t0
+        synthetic, real_returns = jax.device_get(compiled(env, key))
+        steps = getattr(loop.agents[index], "total_timesteps", 0)
+        tag = f"{steps // 1000}k" if steps % 1000 == 0 else str(steps)
+        results[name] = {
+            f"synthetic_{tag}": _stats(np.asarray(synthetic), num_episodes),
+            f"real_{tag}": _stats(np.asarray(real_returns), num_episodes),
+        }
+    return results, compile_seconds
 
 
 def _read_log(path: Path, up_to: int) -> list[str]:
@@ -119,7 +132,9 @@ def run_metalearning(
 
     - `config`: the run's configuration.
     - `out_dir`: the run folder.
-    - `resume`: continue from `out_dir/state.eqx`; the saved `config.json` must equal `config`.
+    - `resume`: continue from `out_dir/state.eqx`; the saved `config.json` must equal `config`
+      except for `generations`, which may be raised to extend a run (or lowered to no fewer
+      than the checkpoint's generation).
       Generations after the last checkpoint are recomputed (the keys are deterministic) and
       their log lines rewritten, so the log holds each generation exactly once.
     - `on_generation`: called with each generation's log record (e.g. a progress bar).
@@ -138,14 +153,23 @@ def run_metalearning(
     if resume:
         if not state_path.exists():
             raise ResumeError(f"cannot resume: {state_path} does not exist")
-        saved = json.loads((out / CONFIG_FILE).read_text())
-        if saved != config.to_dict():
+        saved = MetaLearnConfig.from_dict(json.loads((out / CONFIG_FILE).read_text())).to_dict()
+        requested = config.to_dict()
+        if {**saved, "generations": 0} != {**requested, "generations": 0}:
             raise ResumeError(
-                f"cannot resume {out}: its config.json differs from the requested config "
-                f"(saved {saved}, requested {config.to_dict()})"
+                f"cannot resume {out}: its config.json differs from the requested config in "
+                "more than `generations` "
+                f"(saved {saved}, requested {requested})"
             )
         state, header = load(state_path, skeleton, {"kind": "meta_state"})
         elapsed = float(header["wall_seconds"])
+        if config.generations < int(state.generation):
+            raise ResumeError(
+                f"cannot resume {out} with generations={config.generations}: its checkpoint is "
+                f"already at generation {int(state.generation)}"
+            )
+        if saved != requested:  # a longer (or shorter) run of the same configuration
+            atomic_write_text(out / CONFIG_FILE, json.dumps(requested, indent=2) + "\n")
     else:
         if state_path.exists():
             raise ResumeError(f"{out} already holds a run; pass resume=True or another folder")
@@ -175,8 +199,14 @@ def run_metalearning(
             for _ in range(start_generation, config.generations):
                 t_gen = time.perf_counter()
                 state, metrics = step(state)
-                record = {"generation": int(state.generation)}
-                record.update({k: float(v) for k, v in jax.device_get(metrics).items()})
+                metrics = jax.device_get(metrics)
+                index = int(metrics.pop("algorithm"))
+                record = {
+                    "generation": int(state.generation),
+                    "algorithm": learner.inner_loop.names[index] if index >= 0 else "all",
+                    "eval_horizon": int(metrics.pop("eval_horizon")),
+                }
+                record.update({k: float(v) for k, v in metrics.items()})
                 record["seconds"] = time.perf_counter() - t_gen
                 log.write(json.dumps(record) + "\n")
                 log.flush()
@@ -195,18 +225,19 @@ def run_metalearning(
     wall = elapsed + time.perf_counter() - t_start
     summary = {
         "env_id": config.env_id,
-        "agent": config.agent,
+        "agents": list(config.agents),
+        "random_hyperparameters": config.random_hyperparameters,
         "strategy": config.strategy,
         "generations": int(state.generation),
         "population_size": config.population_size,
         "wall_seconds": wall,
         "compile_seconds": compile_seconds,
-        "eval": {config.agent: evaluation},
+        "eval": evaluation,
         "checkpoint": ENV_FILE,
         "synthax_version": __version__,
         "config": config.to_dict(),
     }
-    if not all(math.isfinite(v["mean"]) for v in evaluation.values()):
+    if not all(math.isfinite(v["mean"]) for arms in evaluation.values() for v in arms.values()):
         raise FloatingPointError(f"final evaluation is not finite: {evaluation}")
     atomic_write_text(out / SUMMARY_FILE, json.dumps(summary, indent=2) + "\n")
     return summary

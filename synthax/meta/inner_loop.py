@@ -1,0 +1,165 @@
+"""The inner loop of meta-learning: which agents train on a candidate environment, and how.
+
+Liesen et al. (2024), arXiv:2406.12589, Sec. 4 and Appendix: to make a synthetic environment
+that trains *any reasonable* agent, each fitness evaluation trains agents of several algorithms
+(discrete: PPO, SAC, DQN; continuous: PPO, SAC, DDPG, TD3) whose hyperparameters are drawn
+uniformly from lists, and the fitness is their mean real-environment return. The peer trains one
+algorithm per generation in turn (round-robin); all members of a generation share the drawn
+hyperparameters and the PRNG key (common random numbers).
+"""
+
+from typing import Any
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+from jaxtyping import Array, Float, Int, PRNGKeyArray
+
+from synthax.agents import AGENTS, AbstractAgent, sample_hyperparameters
+from synthax.envs import AbstractEnvironment
+
+from .fitness import fitness
+
+SCHEDULES = ("round_robin", "all")
+
+
+def agent_name(agent: AbstractAgent) -> str:
+    """The registry name of `agent`'s class (`"ppo"`, `"dqn"`, ...).
+
+    **Raises:** `ValueError` for a class that is not in `synthax.agents.AGENTS`.
+    """
+    for name, cls in AGENTS.items():
+        if type(agent) is cls:
+            return name
+    raise ValueError(f"{type(agent).__name__} is not one of the agents {sorted(AGENTS)}")
+
+
+def with_hyperparameters(agent: AbstractAgent, values: dict[str, Array]) -> AbstractAgent:
+    """`agent` with the array hyperparameters in `values` replaced (each cast to the field's
+    dtype). Traceable, so it may be used under `jit`/`vmap` with drawn values."""
+    names = list(values)
+    for name in names:
+        if not eqx.is_array(getattr(agent, name, None)):
+            raise ValueError(f"{type(agent).__name__}.{name} is not an array hyperparameter")
+    return eqx.tree_at(
+        lambda a: [getattr(a, n) for n in names],
+        agent,
+        [jnp.asarray(values[n], getattr(agent, n).dtype) for n in names],
+    )
+
+
+class InnerLoop(eqx.Module):
+    """The agents that score a synthetic environment, and how they are scheduled.
+
+    **Arguments:**
+
+    - `agents`: one agent per algorithm; their static sizes (steps, batch sizes, networks) are
+      used as given, and so are their array hyperparameters unless `random_hyperparameters`.
+    - `random_hyperparameters`: draw the array hyperparameters of every trained agent from
+      `synthax.agents.SEARCH_SPACES` (one draw per generation shared by the population, one
+      per agent when the mean environment is evaluated).
+    - `schedule`: `"round_robin"` trains algorithm `generation % len(agents)` in each
+      generation (the peer's choice; one algorithm's cost per generation); `"all"` trains every
+      algorithm each generation and averages their returns.
+
+    **Raises:** `ValueError` for an empty `agents`, an agent outside `synthax.agents.AGENTS` or
+    an unknown `schedule` (listing the allowed ones).
+    """
+
+    agents: tuple[AbstractAgent, ...]
+    names: tuple[str, ...] = eqx.field(static=True)
+    random_hyperparameters: bool = eqx.field(static=True)
+    schedule: str = eqx.field(static=True)
+
+    def __init__(
+        self,
+        agents: AbstractAgent | tuple[AbstractAgent, ...] | list[AbstractAgent],
+        random_hyperparameters: bool = False,
+        schedule: str = "round_robin",
+    ):
+        agents = (agents,) if isinstance(agents, AbstractAgent) else tuple(agents)
+        if not agents:
+            raise ValueError("InnerLoop needs at least one agent")
+        if schedule not in SCHEDULES:
+            raise ValueError(f"unknown schedule {schedule!r}; allowed: {list(SCHEDULES)}")
+        self.agents = agents
+        self.names = tuple(agent_name(a) for a in agents)
+        self.random_hyperparameters = bool(random_hyperparameters)
+        self.schedule = schedule
+
+    def __len__(self) -> int:
+        return len(self.agents)
+
+    def agent(self, index: int, key: PRNGKeyArray) -> AbstractAgent:
+        """Agent `index` (a Python int), with hyperparameters drawn from `key` if random."""
+        agent = self.agents[index]
+        if self.random_hyperparameters:
+            agent = with_hyperparameters(agent, sample_hyperparameters(self.names[index], key))
+        return agent
+
+    def algorithm_index(self, generation: Int[Array, ""]) -> Int[Array, ""]:
+        """The algorithm trained in `generation` under round-robin: `generation % len(agents)`."""
+        return jnp.mod(generation, len(self.agents))
+
+    def _one(self, index: int, envs: Any, real_env: AbstractEnvironment, key: PRNGKeyArray,
+             num_eval_episodes: int) -> Float[Array, " population"]:
+        if self.random_hyperparameters:
+            k_hyper, key = jax.random.split(key)
+        else:
+            k_hyper = key
+        agent = self.agent(index, k_hyper)
+        return eqx.filter_vmap(
+            lambda env: fitness(agent, env, real_env, key, num_eval_episodes)
+        )(envs)
+
+    def population_fitness(
+        self,
+        envs: Any,
+        real_env: AbstractEnvironment,
+        generation: Int[Array, ""],
+        key: PRNGKeyArray,
+        num_eval_episodes: int,
+    ) -> Float[Array, " population"]:
+        """Fitness of a stacked population of environments `envs` (leading axis `population`).
+
+        Every member is scored with the same agent(s) and `key` (common random numbers).
+
+        **Returns:** float32 `(population,)` mean real returns: of the round-robin algorithm of
+        `generation`, or averaged over all algorithms.
+        """
+        if len(self.agents) == 1:
+            return self._one(0, envs, real_env, key, num_eval_episodes)
+        keys = jax.random.split(key, len(self.agents))
+        branches = [
+            (lambda i=i: self._one(i, envs, real_env, keys[i], num_eval_episodes))
+            for i in range(len(self.agents))
+        ]
+        if self.schedule == "all":
+            return jnp.mean(jnp.stack([branch() for branch in branches]), axis=0)
+        return jax.lax.switch(self.algorithm_index(generation), branches)
+
+    def evaluate(
+        self,
+        index: int,
+        env: AbstractEnvironment,
+        real_env: AbstractEnvironment,
+        key: PRNGKeyArray,
+        num_seeds: int,
+        num_eval_episodes: int,
+    ) -> Float[Array, " num_seeds"]:
+        """Mean real return of each of `num_seeds` agents of algorithm `index` trained on `env`.
+
+        With random hyperparameters each agent has its own draw; otherwise the agents differ
+        only in their seeds.
+        """
+        keys = jax.random.split(key, num_seeds)
+
+        def one(k):
+            if self.random_hyperparameters:
+                k_hyper, k = jax.random.split(k)
+            else:
+                k_hyper = k
+            agent = self.agent(index, k_hyper)
+            return fitness(agent, env, real_env, k, num_eval_episodes)
+
+        return jax.vmap(one)(keys)
