@@ -1,4 +1,4 @@
-"""The `synthax` command line: `metalearn`, `train`, `evaluate` and `envs`."""
+"""The `synthax` command line: `metalearn`, `train`, `evaluate`, `plot` and `envs`."""
 
 import importlib
 import json
@@ -275,6 +275,25 @@ def evaluate(
     write_results(out, rows, returns, metadata)
     typer.echo(markdown_table(rows), nl=False)
     typer.echo(str(out / "results.md"))
+
+
+@app.command()
+def plot(
+    run: Annotated[Path, typer.Argument(help="A metalearn run folder (holding log.jsonl).")],
+    out: Annotated[Path | None, typer.Option(help="PNG path [default: RUN/meta_training.png].")
+                   ] = None,
+) -> None:
+    """Plot a meta-training run's curve (mean environment's return per generation)."""
+    from synthax.plotting import plot_meta_training
+
+    log = run / "log.jsonl"
+    if not log.exists():
+        raise typer.BadParameter(f"{log} does not exist; pass a metalearn run folder")
+    try:
+        path = plot_meta_training(log, out or run / "meta_training.png")
+    except ValueError as error:
+        raise typer.BadParameter(str(error)) from None
+    typer.echo(str(path))
 
 
 def main() -> None:

@@ -8,7 +8,9 @@ Files written to the run folder (all atomically, none pickled):
   [`load_environment`][synthax.checkpoints.load_environment];
 - `log.jsonl`: one JSON line per generation (`generation`, fitness statistics, `mean_return`,
   `seconds`);
-- `summary.json`: wall and compile seconds and the final evaluation.
+- `summary.json`: wall and compile seconds and the final evaluation;
+- `meta_training.png`: the meta-training curve (see
+  [`plot_meta_training`][synthax.plotting.plot_meta_training]).
 """
 
 import json
@@ -27,6 +29,7 @@ from synthax.agents import INNER_LOOP, make_agent
 from synthax.checkpoints import load, read_header, save, save_environment
 from synthax.checkpoints.io import atomic_write_text
 from synthax.envs import make
+from synthax.plotting import plot_meta_training
 
 from .config import MetaLearnConfig
 from .inner_loop import InnerLoop
@@ -37,6 +40,7 @@ ENV_FILE = "env.eqx"
 LOG_FILE = "log.jsonl"
 CONFIG_FILE = "config.json"
 SUMMARY_FILE = "summary.json"
+PLOT_FILE = "meta_training.png"
 
 
 class ResumeError(ValueError):
@@ -240,6 +244,7 @@ def run_metalearning(
     if not all(math.isfinite(v["mean"]) for arms in evaluation.values() for v in arms.values()):
         raise FloatingPointError(f"final evaluation is not finite: {evaluation}")
     atomic_write_text(out / SUMMARY_FILE, json.dumps(summary, indent=2) + "\n")
+    plot_meta_training(log_path, out / PLOT_FILE, title=f"{config.env_id}: {out.name}")
     return summary
 
 
