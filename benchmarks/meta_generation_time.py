@@ -1,0 +1,61 @@
+"""Seconds per meta-learning generation at the peer's scale, and compile seconds.
+
+One generation of `MetaLearner.step` on CartPole-v1: SNES with population 128; each member's
+fitness trains PPO with random hyperparameters for 10k steps on a synthetic contextual bandit
+(the peer's inner-loop sizes: 5 envs x 100 steps, 10 epochs, 10 minibatches) and evaluates it on
+50 real episodes of up to 500 steps. The mean environment is evaluated with 1 agent (the peer's
+measured generation has no mean evaluation). The peer measured 24 s per generation on this kind
+of machine (`../shared/REFERENCE.md`); the issue aims for <= 12 s.
+
+    python benchmarks/meta_generation_time.py [--population-size 128] [--generations 3]
+"""
+
+import argparse
+import json
+import os
+import time
+
+import equinox as eqx
+import jax
+
+from synthax.meta import MetaLearnConfig
+from synthax.meta.run import build_learner
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--population-size", type=int, default=128)
+    parser.add_argument("--generations", type=int, default=3)
+    parser.add_argument("--env", default="CartPole-v1")
+    args = parser.parse_args()
+    config = MetaLearnConfig(
+        env_id=args.env, agents=["ppo"], random_hyperparameters=True,
+        population_size=args.population_size, num_eval_episodes=50, num_mean_eval_seeds=1,
+        sigma_init=0.05,
+    )
+    learner = build_learner(config)
+    state = learner.init(jax.random.PRNGKey(0))
+    t0 = time.perf_counter()
+    step = eqx.filter_jit(learner.step).lower(state).compile()
+    compile_seconds = time.perf_counter() - t0
+    seconds = []
+    for _ in range(args.generations):
+        t0 = time.perf_counter()
+        state, metrics = step(state)
+        jax.block_until_ready(metrics)
+        seconds.append(time.perf_counter() - t0)
+    result = {
+        "env_id": args.env, "population_size": args.population_size,
+        "inner_loop": "ppo, random hyperparameters, 10k steps (5 envs x 100 steps, 10 epochs, "
+                      "10 minibatches)",
+        "eval": "50 episodes x <= 500 steps",
+        "compile_seconds": round(compile_seconds, 2),
+        "seconds_per_generation": [round(s, 2) for s in seconds],
+        "median_seconds_per_generation": round(sorted(seconds)[len(seconds) // 2], 2),
+        "cpu_count": os.cpu_count(), "backend": jax.default_backend(),
+    }
+    print(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,160 @@
+"""Regenerate docs/results.md: the five classic-control synthetic environments, evaluated.
+
+For every environment meta-learned by `experiments/metalearn_classic_control.py` (a finished run
+in `experiments/runs/<env_id>/`), train 20 agents per algorithm with random hyperparameters for
+10k steps in each arm (synthax's environment, synthetic-gymnax's imported one, the real
+environment), evaluate each on 50 real episodes, and report the IQM with 95% stratified-bootstrap
+intervals (`synthax evaluate`). Results per environment go to
+`experiments/results/classic_control/<env_id>/` and are reused unless `--force`.
+
+    pip download --no-deps synthetic-gymnax==0.0.1 -d /tmp/sg
+    python experiments/classic_control_results.py \
+        --synthetic-gymnax /tmp/sg/synthetic_gymnax-0.0.1-py3-none-any.whl
+"""
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from synthax._compilation_cache import enable_compilation_cache
+from synthax.checkpoints import import_from_wheel, load_environment, read_header
+from synthax.checkpoints.io import atomic_write_text
+from synthax.envs import make
+from synthax.meta import MetaLearnConfig, compare_environments, write_results
+from synthax.plotting import plot_meta_training
+
+ROOT = Path(__file__).resolve().parent.parent
+CONFIGS = {"cartpole": "CartPole-v1", "acrobot": "Acrobot-v1", "mountaincar": "MountainCar-v0",
+           "mountaincar_continuous": "MountainCarContinuous-v0", "pendulum": "Pendulum-v1"}
+# Liesen et al. (2024), as quoted in ../shared/REFERENCE.md (seed 000): IQM over 20
+# random-hyperparameter runs of 10k steps on synthetic-gymnax's environments. Reported, not run.
+PEER_REPORTED = {
+    "Acrobot-v1": {"ppo": -84.1, "sac": -85.3, "dqn": -82.6},
+    "CartPole-v1": {"ppo": 500.0, "sac": 500.0, "dqn": 500.0},
+    "MountainCar-v0": {"ppo": -181.8, "sac": -170.1, "dqn": -118.4},
+    "MountainCarContinuous-v0": {"ppo": 66.9, "sac": 91.1, "ddpg": 97.6, "td3": 97.5},
+    "Pendulum-v1": {"ppo": -205.4, "sac": -188.3, "ddpg": -164.3, "td3": -168.5},
+}
+COMMAND = ("python experiments/classic_control_results.py --synthetic-gymnax "
+           "/tmp/sg/synthetic_gymnax-0.0.1-py3-none-any.whl")
+
+
+def cell(row):
+    return f"{row['iqm']:.1f} [{row['ci_low']:.1f}, {row['ci_high']:.1f}]" if row else "-"
+
+
+def evaluate_env(name, env_id, wheel, runs, episodes, force):
+    out = ROOT / "experiments" / "results" / "classic_control" / env_id
+    if (out / "results.json").exists() and not force:
+        return json.loads((out / "results.json").read_text())
+    config = MetaLearnConfig.from_file(ROOT / "experiments" / "configs" / f"{name}.yaml")
+    real = make(env_id)
+    arms = {"synthax": load_environment(ROOT / "experiments" / "runs" / env_id / "env.eqx",
+                                        env_id)}
+    if wheel is not None:
+        arms["synthetic-gymnax"] = import_from_wheel(wheel, real, env_id)
+    arms["real"] = real
+    rows, returns = compare_environments(
+        env_id, real, arms, algorithms=tuple(config.agents), agent_kwargs=config.agent_kwargs,
+        num_runs=runs, num_eval_episodes=episodes, seed=0,
+        on_row=lambda r: print(json.dumps(r), file=sys.stderr, flush=True),
+    )
+    metadata = {"runs": runs, "episodes": episodes, "seed": 0,
+                "synthetic_gymnax_wheel": Path(wheel).name if wheel else None}
+    write_results(out, rows, returns, metadata)
+    return {"rows": rows, "returns": returns, "metadata": metadata}
+
+
+def env_section(name, env_id, results):
+    run = ROOT / "experiments" / "runs" / env_id
+    lines = [f"## {env_id}", ""]
+    summary_path = run / "summary.json"
+    if not summary_path.exists():
+        generation = 0
+        if (run / "state.eqx").exists():
+            generation = int(read_header(run / "state.eqx")["generation"])
+        config = MetaLearnConfig.from_file(ROOT / "experiments" / "configs" / f"{name}.yaml")
+        lines += [f"Not meta-learned yet: the run is at generation {generation} of "
+                  f"{config.generations} (`python experiments/metalearn_classic_control.py "
+                  f"--only {name}` resumes it).", ""]
+        return lines
+    summary = json.loads(summary_path.read_text())
+    image = ROOT / "docs" / "images" / f"meta_training_{env_id}.png"
+    plot_meta_training(run / "log.jsonl", image, title=f"Synthetic-{env_id}: meta-training")
+    lines += [
+        f"Meta-learned with `experiments/configs/{name}.yaml`: {summary['strategy']}, population "
+        f"{summary['population_size']}, {summary['generations']} generations, inner loop "
+        f"{', '.join(summary['agents'])} (round-robin, random hyperparameters). "
+        f"Wall time on this 2-core CPU: **{summary['wall_seconds'] / 60:.1f} min** "
+        f"(compile {summary['compile_seconds']:.0f} s).",
+        "",
+        "IQM of the real return over 20 agents (random hyperparameters, 10k training steps; "
+        "95% bootstrap interval):",
+        "",
+        "| algorithm | synthax | synthetic-gymnax (imported) | real env, 10k steps | "
+        "peer reported (synthetic-gymnax) |",
+        "|---|---|---|---|---|",
+    ]
+    rows = {(r["algorithm"], r["arm"]): r for r in results["rows"]}
+    for algorithm in summary["agents"]:
+        peer = PEER_REPORTED.get(env_id, {}).get(algorithm)
+        lines.append(
+            f"| {algorithm} | {cell(rows.get((algorithm, 'synthax')))} | "
+            f"{cell(rows.get((algorithm, 'synthetic-gymnax')))} | "
+            f"{cell(rows.get((algorithm, 'real')))} | "
+            f"{'-' if peer is None else f'{peer:.1f}'} |"
+        )
+    lines += ["", f"![meta-training curve](images/{image.name})", ""]
+    return lines
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--synthetic-gymnax", type=Path, default=None,
+                        help="synthetic-gymnax 0.0.1 wheel (adds its imported environments)")
+    parser.add_argument("--only", nargs="+", choices=list(CONFIGS), default=list(CONFIGS))
+    parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--episodes", type=int, default=50)
+    parser.add_argument("--force", action="store_true", help="re-evaluate cached results")
+    args = parser.parse_args()
+    enable_compilation_cache()
+    lines = [
+        "# Results: the classic-control synthetic environments",
+        "",
+        "Regenerate this page (it reuses cached evaluations in "
+        "`experiments/results/classic_control/`; `--force` recomputes them):",
+        "",
+        "```bash",
+        COMMAND,
+        "```",
+        "",
+        "Every cell trains 20 agents of one algorithm for 10,000 steps in one environment, with "
+        "hyperparameters drawn uniformly from `synthax.agents.SEARCH_SPACES` (the same 20 draws "
+        "and seeds in every column), and evaluates each on 50 episodes of the real environment. "
+        "Cells give the interquartile mean (IQM) of the 20 agents' mean returns with a 95% "
+        "stratified-bootstrap interval (rliable). *Peer reported* is the IQM the synthetic-gymnax "
+        "paper reports for its own environments (`../shared/REFERENCE.md`), not rerun here; the "
+        "*synthetic-gymnax (imported)* column reruns its shipped checkpoints in synthax.",
+        "",
+    ]
+    for name, env_id in CONFIGS.items():
+        done = (ROOT / "experiments" / "runs" / env_id / "summary.json").exists()
+        results = None
+        if done and name in args.only:
+            results = evaluate_env(name, env_id, args.synthetic_gymnax, args.runs,
+                                   args.episodes, args.force)
+        elif done:
+            cached = ROOT / "experiments" / "results" / "classic_control" / env_id
+            if (cached / "results.json").exists():
+                results = json.loads((cached / "results.json").read_text())
+        if done and results is None:
+            lines += [f"## {env_id}", "", "Meta-learned, not evaluated yet.", ""]
+            continue
+        lines += env_section(name, env_id, results)
+    atomic_write_text(ROOT / "docs" / "results.md", "\n".join(lines).rstrip() + "\n")
+    print(ROOT / "docs" / "results.md")
+
+
+if __name__ == "__main__":
+    main()
