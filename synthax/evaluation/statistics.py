@@ -45,16 +45,23 @@ def iqm_interval(
         raise ValueError(f"confidence must be in (0, 1), got {confidence}")
     if reps < 1:
         raise ValueError(f"reps must be >= 1, got {reps}")
-    with warnings.catch_warnings():
-        # arch (under rliable) deprecates the `random_state` argument rliable passes on.
-        warnings.simplefilter("ignore", FutureWarning)
-        point, interval = library.get_interval_estimates(
-            {"x": scores[:, None]},
-            lambda s: np.array([metrics.aggregate_iqm(s)]),
-            reps=reps,
-            confidence_interval_size=confidence,
-            random_state=np.random.RandomState(seed),
-        )
+    # rliable 1.2's StratifiedBootstrap draws its resampling indices from NumPy's global
+    # generator (whatever `random_state` says), so seed that for the call and restore it after.
+    global_state = np.random.get_state()  # noqa: NPY002 (rliable uses the legacy generator)
+    np.random.seed(seed)  # noqa: NPY002
+    try:
+        with warnings.catch_warnings():
+            # arch (under rliable) deprecates the `random_state` argument rliable passes on.
+            warnings.simplefilter("ignore", FutureWarning)
+            point, interval = library.get_interval_estimates(
+                {"x": scores[:, None]},
+                lambda s: np.array([metrics.aggregate_iqm(s)]),
+                reps=reps,
+                confidence_interval_size=confidence,
+                random_state=np.random.RandomState(seed),
+            )
+    finally:
+        np.random.set_state(global_state)  # noqa: NPY002
     return float(point["x"][0]), float(interval["x"][0, 0]), float(interval["x"][1, 0])
 
 

@@ -126,16 +126,13 @@ class MetaLearnConfig:
         """Read a config from a YAML (`.yaml`, `.yml`) or JSON file (see `experiments/configs/`).
 
         **Raises:** `ValueError` for another suffix, a file that is not a mapping, or bad keys
-        or values (see `from_dict`).
+        or values (see `from_dict`); `OSError` if the file cannot be read.
         """
         path = Path(path)
-        text = path.read_text(encoding="utf-8")
-        if path.suffix in (".yaml", ".yml"):
-            data = yaml.safe_load(text)
-        elif path.suffix == ".json":
-            data = json.loads(text)
-        else:
+        if path.suffix not in (".yaml", ".yml", ".json"):
             raise ValueError(f"config files are .yaml, .yml or .json; got {path.name!r}")
+        text = path.read_text(encoding="utf-8")
+        data = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
         if not isinstance(data, dict):
             raise ValueError(f"{path} does not hold a mapping of config keys")
         return cls.from_dict(data)

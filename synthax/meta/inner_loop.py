@@ -34,7 +34,7 @@ def agent_name(agent: AbstractAgent) -> str:
     raise ValueError(f"{type(agent).__name__} is not one of the agents {sorted(AGENTS)}")
 
 
-def with_hyperparameters(agent: AbstractAgent, values: dict[str, Array]) -> AbstractAgent:
+def with_hyperparameters(agent: AbstractAgent, values: dict[str, Any]) -> AbstractAgent:
     """`agent` with the array hyperparameters in `values` replaced (each cast to the field's
     dtype). Traceable, so it may be used under `jit`/`vmap` with drawn values."""
     names = list(values)

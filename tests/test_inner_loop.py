@@ -1,0 +1,148 @@
+"""The multi-algorithm inner loop, random hyperparameters and the evaluation-horizon curriculum."""
+
+import json
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from synthax.agents import DQN, PPO, SAC
+from synthax.envs import SyntheticContextualBandit, TimeLimit, make, with_max_steps
+from synthax.evaluation import evaluate
+from synthax.meta import HorizonSchedule, InnerLoop, MetaLearnConfig, with_hyperparameters
+from synthax.meta.run import build_learner
+
+from .conftest import TINY_AGENTS, TINY_DQN, TINY_PPO
+from .probes import Probe
+
+
+def multi_config(**changes):
+    names = ["ppo", "sac", "dqn"]
+    base = MetaLearnConfig(
+        agents=names, agent_kwargs={n: dict(TINY_AGENTS[n]) for n in names},
+        random_hyperparameters=True, population_size=4, hidden_size=8, num_eval_episodes=2,
+        num_mean_eval_seeds=2,
+    )
+    return base.replace(**changes)
+
+
+def test_round_robin_cycles_algorithms_in_one_compiled_step():
+    learner = build_learner(multi_config())
+    state = learner.init(jax.random.PRNGKey(0))
+    step = eqx.filter_jit(eqx.debug.assert_max_traces(learner.step, max_traces=1))
+    seen = []
+    for _ in range(4):
+        state, metrics = step(state)
+        seen.append(int(metrics["algorithm"]))
+        assert all(bool(jnp.isfinite(v)) for v in metrics.values())
+    assert seen == [0, 1, 2, 0]
+
+
+def test_all_schedule_averages_every_algorithm():
+    learner = build_learner(multi_config(agents=["ppo", "dqn"], schedule="all", agent_kwargs={
+        "ppo": dict(TINY_PPO), "dqn": dict(TINY_DQN)}))
+    state, metrics = eqx.filter_jit(learner.step)(learner.init(jax.random.PRNGKey(0)))
+    assert int(metrics["algorithm"]) == -1
+    assert bool(jnp.isfinite(metrics["fitness_mean"]))
+
+
+def test_random_hyperparameters_are_drawn_from_the_search_space():
+    loop = InnerLoop([PPO(**TINY_PPO), DQN(**TINY_DQN)], random_hyperparameters=True)
+    draws = [loop.agent(0, jax.random.PRNGKey(i)).learning_rate for i in range(40)]
+    values = {round(float(x), 6) for x in draws}
+    assert values <= {1e-2, 5e-3, 1e-3, 5e-4, 1e-4} and len(values) >= 3
+    assert loop.agent(1, jax.random.PRNGKey(0)).double_q.dtype == jnp.bool_
+    fixed = InnerLoop(PPO(**TINY_PPO))
+    assert float(fixed.agent(0, jax.random.PRNGKey(3)).learning_rate) == float(
+        PPO(**TINY_PPO).learning_rate)
+
+
+def test_with_hyperparameters_rejects_static_fields_and_bad_schedules():
+    with pytest.raises(ValueError, match="not an array hyperparameter"):
+        with_hyperparameters(PPO(**TINY_PPO), {"num_envs": 3})
+    with pytest.raises(ValueError, match="round_robin"):
+        InnerLoop(PPO(**TINY_PPO), schedule="sometimes")
+    with pytest.raises(ValueError, match="allowed"):
+        MetaLearnConfig(agents=["ppo", "a2c"])
+    with pytest.raises(ValueError, match="not in agents"):
+        MetaLearnConfig(agents=["ppo"], agent_kwargs={"dqn": {}})
+
+
+def test_horizon_schedule_is_the_peer_linear_curriculum():
+    schedule = HorizonSchedule(1000, 200, transition_begin=200, transition_steps=600)
+    horizons = [int(schedule(jnp.asarray(g))) for g in (0, 200, 500, 800, 999)]
+    assert horizons == [1000, 1000, 600, 200, 200]
+    with pytest.raises(ValueError, match=">= 1 step"):
+        HorizonSchedule(0, 200)
+    with pytest.raises(ValueError, match="init_value"):
+        MetaLearnConfig(eval_horizon={"end_value": 3})
+
+
+def test_time_limit_truncates_at_a_traced_horizon():
+    real = make("MountainCar-v0")  # an agent that never reaches the goal: episodes hit the limit
+    longer = with_max_steps(real, 1000)
+    assert longer.max_steps_in_episode == 1000
+
+    @jax.jit
+    def lengths(horizon):
+        env = TimeLimit(longer, horizon)
+        return evaluate(lambda obs, key: jnp.asarray(1, jnp.int32), env, jax.random.PRNGKey(0),
+                        num_episodes=3).lengths
+
+    assert np.asarray(lengths(jnp.asarray(700))).tolist() == [700, 700, 700]
+    assert np.asarray(lengths(jnp.asarray(50))).tolist() == [50, 50, 50]
+    with pytest.raises(ValueError, match="only gymnax environments"):
+        with_max_steps(Probe("constant"), 10_000)
+
+
+def test_curriculum_sets_the_fitness_horizon():
+    config = MetaLearnConfig(
+        env_id="MountainCar-v0", agent_kwargs={"ppo": dict(TINY_PPO)}, population_size=4,
+        hidden_size=8, num_eval_episodes=2, num_mean_eval_seeds=1,
+        eval_horizon={"init_value": 300, "end_value": 100, "transition_begin": 0,
+                      "transition_steps": 1},
+    )
+    learner = build_learner(config)
+    state = learner.init(jax.random.PRNGKey(0))
+    step = eqx.filter_jit(learner.step)
+    state, first = step(state)
+    state, second = step(state)
+    assert (int(first["eval_horizon"]), int(second["eval_horizon"])) == (300, 100)
+    # MountainCar's untrained agents fail: their fitness is minus the horizon.
+    assert float(first["fitness_min"]) >= -300.0 and float(second["fitness_min"]) >= -100.0
+
+
+def test_yaml_config_round_trip_and_legacy_json(tmp_path):
+    path = tmp_path / "c.yaml"
+    path.write_text("env_id: Acrobot-v1\nagents: [ppo, dqn]\nrandom_hyperparameters: true\n"
+                    "eval_horizon: {init_value: 500, end_value: 200}\n")
+    config = MetaLearnConfig.from_file(path)
+    assert config.agents == ["ppo", "dqn"] and config.eval_horizon["end_value"] == 200
+    legacy = tmp_path / "old.json"
+    legacy.write_text(json.dumps({"agent": "ppo", "agent_kwargs": {"num_envs": 4}}))
+    assert MetaLearnConfig.from_file(legacy).agent_kwargs == {"ppo": {"num_envs": 4}}
+    with pytest.raises(ValueError, match=".yaml, .yml or .json"):
+        MetaLearnConfig.from_file(tmp_path / "c.toml")
+
+
+def test_shipped_configs_build():
+    from pathlib import Path
+
+    configs = sorted((Path(__file__).parent.parent / "experiments" / "configs").glob("*.yaml"))
+    assert len(configs) == 5
+    for path in configs:
+        config = MetaLearnConfig.from_file(path)
+        assert config.random_hyperparameters and len(config.agents) >= 3
+        learner = build_learner(config)
+        assert learner.inner_loop.names == tuple(config.agents)
+
+
+def test_sac_inner_loop_trains_on_a_bandit():
+    env = SyntheticContextualBandit.for_environment(jax.random.PRNGKey(0), make("CartPole-v1"),
+                                                    hidden_size=8)
+    loop = InnerLoop([SAC(**TINY_AGENTS["sac"])], random_hyperparameters=True)
+    returns = eqx.filter_jit(loop.evaluate)(0, env, make("CartPole-v1"),
+                                               jax.random.PRNGKey(0), 3, 2)
+    assert returns.shape == (3,) and bool(jnp.all(jnp.isfinite(returns)))
