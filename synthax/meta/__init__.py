@@ -7,10 +7,10 @@ from .compare import (
     write_results as write_results,
 )
 from .config import PRESETS as PRESETS, MetaLearnConfig as MetaLearnConfig
+from .curriculum import HorizonSchedule as HorizonSchedule
 from .fitness import fitness as fitness, train_and_evaluate as train_and_evaluate
 from .inner_loop import InnerLoop as InnerLoop, with_hyperparameters as with_hyperparameters
 from .learner import (
-    HorizonSchedule as HorizonSchedule,
     MetaLearner as MetaLearner,
     MetaState as MetaState,
     distribution_strategies as distribution_strategies,

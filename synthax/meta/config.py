@@ -91,7 +91,7 @@ class MetaLearnConfig:
 
     def horizon_schedule(self):
         """The [`HorizonSchedule`][synthax.meta.HorizonSchedule] of `eval_horizon`, or `None`."""
-        from .learner import HorizonSchedule
+        from .curriculum import HorizonSchedule
 
         if self.eval_horizon is None:
             return None

@@ -19,6 +19,7 @@ from jaxtyping import Array, Int, PRNGKeyArray
 from synthax.agents import AbstractAgent
 from synthax.envs import AbstractEnvironment, SyntheticContextualBandit, TimeLimit, with_max_steps
 
+from .curriculum import HorizonSchedule
 from .inner_loop import InnerLoop
 
 
@@ -56,44 +57,6 @@ class MetaState(eqx.Module):
     es_params: Any
     key: PRNGKeyArray
     generation: Int[Array, ""]
-
-
-class HorizonSchedule(eqx.Module):
-    """The evaluation-horizon curriculum: `optax.linear_schedule` over generations on the
-    evaluation environment's time limit (Liesen et al. 2024, Appendix; the peer's
-    `eval_config`). E.g. MountainCar-v0: 1000 -> 200 steps from generation 200 over 600.
-
-    **Arguments:** `init_value`, `end_value` (steps, >= 1), `transition_begin` (generations at
-    `init_value`), `transition_steps` (generations of the linear change, >= 1).
-
-    **Raises:** `ValueError` for values outside those ranges.
-    """
-
-    init_value: int = eqx.field(static=True)
-    end_value: int = eqx.field(static=True)
-    transition_begin: int = eqx.field(static=True, default=0)
-    transition_steps: int = eqx.field(static=True, default=1)
-
-    def __check_init__(self):
-        if min(self.init_value, self.end_value) < 1:
-            raise ValueError(f"horizons must be >= 1 step, got {self.init_value} -> "
-                             f"{self.end_value}")
-        if self.transition_begin < 0 or self.transition_steps < 1:
-            raise ValueError("transition_begin must be >= 0 and transition_steps >= 1, got "
-                             f"{self.transition_begin} and {self.transition_steps}")
-
-    @property
-    def bound(self) -> int:
-        """The largest horizon the schedule takes."""
-        return max(self.init_value, self.end_value)
-
-    def __call__(self, generation: Int[Array, ""]) -> Int[Array, ""]:
-        """The horizon (int32 steps) for 0-based `generation`."""
-        schedule = optax.linear_schedule(
-            float(self.init_value), float(self.end_value), self.transition_steps,
-            self.transition_begin,
-        )
-        return jnp.round(schedule(generation)).astype(jnp.int32)
 
 
 class MetaLearner(eqx.Module):
@@ -160,11 +123,6 @@ class MetaLearner(eqx.Module):
     @property
     def population_size(self) -> int:
         return self.strategy.population_size
-
-    @property
-    def agent(self) -> AbstractAgent:
-        """The first inner-loop agent (the only one for single-agent meta-learning)."""
-        return self.inner_loop.agents[0]
 
     @classmethod
     def for_bandit(
