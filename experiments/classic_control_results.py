@@ -75,9 +75,11 @@ def env_section(name, env_id, results):
         if (run / "state.eqx").exists():
             generation = int(read_header(run / "state.eqx")["generation"])
         config = MetaLearnConfig.from_file(ROOT / "experiments" / "configs" / f"{name}.yaml")
-        lines += [f"Not meta-learned yet: the run is at generation {generation} of "
-                  f"{config.generations} (`python experiments/metalearn_classic_control.py "
-                  f"--only {name}` resumes it).", ""]
+        state = (f"the run is at generation {generation} of {config.generations}" if generation
+                 else "the run has not started")
+        lines += [f"Not meta-learned yet: {state} (`python "
+                  f"experiments/metalearn_classic_control.py --only {name}` starts or resumes "
+                  "it).", ""]
         return lines
     summary = json.loads(summary_path.read_text())
     image = ROOT / "docs" / "images" / f"meta_training_{env_id}.png"
