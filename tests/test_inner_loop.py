@@ -66,6 +66,8 @@ def test_with_hyperparameters_rejects_static_fields_and_bad_schedules():
         InnerLoop(PPO(**TINY_PPO), schedule="sometimes")
     with pytest.raises(ValueError, match="allowed"):
         MetaLearnConfig(agents=["ppo", "a2c"])
+    with pytest.raises(ValueError, match="repeat"):
+        MetaLearnConfig(agents=["ppo", "ppo"])
     with pytest.raises(ValueError, match="not in agents"):
         MetaLearnConfig(agents=["ppo"], agent_kwargs={"dqn": {}})
 

@@ -70,6 +70,8 @@ class MetaLearnConfig:
 
         if isinstance(self.agents, str) or not self.agents:
             raise ValueError(f"agents must be a non-empty list of names, got {self.agents!r}")
+        if len(set(self.agents)) != len(self.agents):
+            raise ValueError(f"agents must not repeat a name, got {self.agents}")
         for name in [*self.agents, *self.agent_kwargs]:
             if name not in AGENTS:
                 raise ValueError(f"unknown agent {name!r}; allowed: {sorted(AGENTS)}")
