@@ -238,6 +238,9 @@ def evaluate(
     _setup_jax()
     console = Console(stderr=True)
     real_id = real_env_id(env)
+    if env == real_id and checkpoint is None:
+        raise typer.BadParameter(f"--env {env} is a real environment; pass a Synthetic- id or "
+                                 "--checkpoint")
     try:
         real = make(real_id)
         synthetic = (load_environment(checkpoint, real_id) if checkpoint is not None
@@ -250,9 +253,6 @@ def evaluate(
         names = tuple(a.strip() for a in algorithms.split(",")) if algorithms else None
     except (KeyError, ValueError, OSError) as error:
         raise typer.BadParameter(str(error.args[0] if error.args else error)) from None
-    if synthetic is real or env == real_id and checkpoint is None:
-        raise typer.BadParameter(f"--env {env} is a real environment; pass a Synthetic- id or "
-                                 "--checkpoint")
     if out is None:
         out = Path("evaluations") / f"{real_id}-{datetime.now().strftime('%Y%m%d-%H%M%S')}"
 
