@@ -50,3 +50,23 @@ def test_train_other_agent_and_tuned_errors(tmp_path):
     assert result.exit_code != 0 and "Discrete" in result.output
     result = runner.invoke(app, ["train", "--env", "CartPole-v1", "--agent", "nope"])
     assert result.exit_code != 0 and "allowed" in result.output
+
+
+def test_metalearn_a_user_registered_env_with_one_command(tmp_path):
+    from .conftest import TINY_PPO
+
+    config = tmp_path / "tiny.yaml"
+    config.write_text(json.dumps({
+        "agent_kwargs": {"ppo": TINY_PPO}, "population_size": 4, "generations": 2,
+        "hidden_size": 8, "num_eval_episodes": 2, "num_mean_eval_seeds": 1,
+        "final_eval_seeds": 2,
+    }))  # JSON is valid YAML
+    result = runner.invoke(app, [
+        "metalearn", "--import", "tests.user_env", "--env", "ShortCartPole-v0", "--config",
+        str(config), "--out", str(tmp_path / "run"), "--no-progress",
+    ])
+    assert result.exit_code == 0, result.output
+    summary = json.loads((tmp_path / "run" / "summary.json").read_text())
+    assert summary["env_id"] == "ShortCartPole-v0" and summary["generations"] == 2
+    assert summary["eval"]["ppo"]["real_64"]["mean"] <= 100.0  # the user's time limit
+    assert (tmp_path / "run" / "meta_training.png").exists()
