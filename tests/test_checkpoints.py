@@ -84,3 +84,21 @@ def test_shipped_cartpole_loads():
     assert obs.shape == (4,) and bool(jnp.all(jnp.isfinite(obs)))
     with pytest.raises(KeyError, match="shipped"):
         load_shipped("Synthetic-Nothing-v0")
+
+
+@pytest.mark.parametrize("env_id", shipped_env_ids())
+def test_every_shipped_env_matches_its_real_env_and_gymnax(env_id):
+    import gymnax
+
+    from synthax.envs import real_env_id
+
+    real = make(real_env_id(env_id))
+    env = load_shipped(env_id)
+    obs, _ = jax.vmap(env.reset)(jax.random.split(jax.random.PRNGKey(0), 512))
+    assert bool(jnp.all(jax.vmap(real.observation_space.contains)(obs)))
+    assert env.action_space.__class__ is real.action_space.__class__
+    assert env.action_dim == real.action_dim
+    genv, params = gymnax.make(env_id)
+    obs, state = genv.reset(jax.random.PRNGKey(1), params)
+    action = genv.action_space(params).sample(jax.random.PRNGKey(2))
+    assert len(genv.step(jax.random.PRNGKey(3), state, action, params)) == 6
