@@ -80,6 +80,22 @@ def env_section(name, env_id, results):
         lines += [f"Not meta-learned yet: {state} (`python "
                   f"experiments/metalearn_classic_control.py --only {name}` starts or resumes "
                   "it).", ""]
+        if generation:
+            records = [json.loads(line) for line in (run / "log.jsonl").read_text().splitlines()
+                       if line.strip() and json.loads(line)["generation"] <= generation]
+            recent = records[-len(config.agents):]
+            lines += [
+                "Agents trained on the current mean environment reach, in the last "
+                f"{len(recent)} generations: "
+                + ", ".join(f"{r['algorithm']} {r['mean_return']:.1f}" for r in recent)
+                + f" (generation 1: {records[0]['mean_return']:.1f}; "
+                f"{read_header(run / 'state.eqx')['wall_seconds'] / 60:.1f} min so far).",
+                "",
+            ]
+            image = ROOT / "docs" / "images" / f"meta_training_{env_id}.png"
+            plot_meta_training(run / "log.jsonl", image,
+                               title=f"Synthetic-{env_id}: meta-training (in progress)")
+            lines += [f"![meta-training curve](images/{image.name})", ""]
         return lines
     summary = json.loads(summary_path.read_text())
     image = ROOT / "docs" / "images" / f"meta_training_{env_id}.png"
