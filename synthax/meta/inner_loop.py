@@ -97,17 +97,21 @@ class InnerLoop(eqx.Module):
             agent = with_hyperparameters(agent, sample_hyperparameters(self.names[index], key))
         return agent
 
+    def _draw(self, index: int, key: PRNGKeyArray) -> tuple[AbstractAgent, PRNGKeyArray]:
+        """Agent `index` and the key left for training: with random hyperparameters `key` is
+        split into a draw key and a training key, otherwise it is used as is."""
+        if not self.random_hyperparameters:
+            return self.agents[index], key
+        k_hyper, key = jax.random.split(key)
+        return self.agent(index, k_hyper), key
+
     def algorithm_index(self, generation: Int[Array, ""]) -> Int[Array, ""]:
         """The algorithm trained in `generation` under round-robin: `generation % len(agents)`."""
         return jnp.mod(generation, len(self.agents))
 
     def _one(self, index: int, envs: Any, real_env: AbstractEnvironment, key: PRNGKeyArray,
              num_eval_episodes: int) -> Float[Array, " population"]:
-        if self.random_hyperparameters:
-            k_hyper, key = jax.random.split(key)
-        else:
-            k_hyper = key
-        agent = self.agent(index, k_hyper)
+        agent, key = self._draw(index, key)
         return eqx.filter_vmap(
             lambda env: fitness(agent, env, real_env, key, num_eval_episodes)
         )(envs)
@@ -155,11 +159,7 @@ class InnerLoop(eqx.Module):
         keys = jax.random.split(key, num_seeds)
 
         def one(k):
-            if self.random_hyperparameters:
-                k_hyper, k = jax.random.split(k)
-            else:
-                k_hyper = k
-            agent = self.agent(index, k_hyper)
+            agent, k = self._draw(index, k)
             return fitness(agent, env, real_env, k, num_eval_episodes)
 
         return jax.vmap(one)(keys)
