@@ -7,8 +7,6 @@ default PPO trained 10k steps on each discrete one.
 """
 
 import argparse
-import tempfile
-import zipfile
 from pathlib import Path
 
 import equinox as eqx
@@ -16,17 +14,10 @@ import jax
 import numpy as np
 
 from synthax.agents import PPO
-from synthax.checkpoints import import_synthetic_gymnax
+from synthax.checkpoints import import_from_wheel
+from synthax.checkpoints.synthetic_gymnax import WHEEL_FOLDERS
 from synthax.envs import make
 from synthax.meta import train_and_evaluate
-
-FOLDERS = {
-    "CartPole-v1": "cartpole",
-    "Acrobot-v1": "acrobot",
-    "MountainCar-v0": "mountaincar",
-    "MountainCarContinuous-v0": "continuous_mountaincar",
-    "Pendulum-v1": "pendulum",
-}
 
 
 def main():
@@ -35,22 +26,19 @@ def main():
     parser.add_argument("--seeds", type=int, default=16)
     args = parser.parse_args()
     print(f"{'env':<26} {'resets outside space':>21} {'PPO 10k real return':>22}")
-    with tempfile.TemporaryDirectory() as tmp, zipfile.ZipFile(args.wheel) as wheel:
-        for env_id, folder in FOLDERS.items():
-            member = f"synthetic_gymnax/checkpoints/{folder}/checkpoint.pkl"
-            path = Path(wheel.extract(member, tmp))
-            real = make(env_id)
-            env = import_synthetic_gymnax(path, real)
-            obs, _ = jax.vmap(env.reset)(jax.random.split(jax.random.PRNGKey(0), 1000))
-            outside = 1.0 - float(np.mean(jax.vmap(real.observation_space.contains)(obs)))
-            result = "-"
-            if real.is_discrete:
-                returns = eqx.filter_jit(lambda k, env=env, real=real: jax.vmap(
-                    lambda kk: train_and_evaluate(PPO(), env, real, kk, 32)
-                )(jax.random.split(k, args.seeds)))(jax.random.PRNGKey(0))
-                per_seed = np.asarray(returns).mean(axis=1)
-                result = f"{per_seed.mean():.1f} ± {per_seed.std():.1f}"
-            print(f"{env_id:<26} {outside:>20.1%} {result:>22}", flush=True)
+    for env_id in WHEEL_FOLDERS:
+        real = make(env_id)
+        env = import_from_wheel(args.wheel, real, env_id)
+        obs, _ = jax.vmap(env.reset)(jax.random.split(jax.random.PRNGKey(0), 1000))
+        outside = 1.0 - float(np.mean(jax.vmap(real.observation_space.contains)(obs)))
+        result = "-"
+        if real.is_discrete:
+            returns = eqx.filter_jit(lambda k, env=env, real=real: jax.vmap(
+                lambda kk: train_and_evaluate(PPO(), env, real, kk, 32)
+            )(jax.random.split(k, args.seeds)))(jax.random.PRNGKey(0))
+            per_seed = np.asarray(returns).mean(axis=1)
+            result = f"{per_seed.mean():.1f} ± {per_seed.std():.1f}"
+        print(f"{env_id:<26} {outside:>20.1%} {result:>22}", flush=True)
 
 
 if __name__ == "__main__":
