@@ -28,6 +28,9 @@ class AbstractAgent(eqx.Module):
         **Returns:** the final policy and a dict of per-iteration metric arrays.
         """
 
+    # Agents also provide `init(env, key) -> state`, `update(env, state) -> (state, metrics)`
+    # (one iteration), `policy(state)` and `num_iterations`; `train` scans `update`.
+
 
 class AbstractOffPolicyAgent(AbstractAgent):
     """A replay-buffer agent (DQN, SAC, DDPG, TD3): each iteration steps every one of

@@ -340,6 +340,11 @@ class DeterministicActorCritic(AbstractOffPolicyAgent):
         )
         return new_state, metrics
 
+    def policy(self, state: DDPGState) -> DeterministicPolicy:
+        """The current [`DeterministicPolicy`][synthax.agents.ddpg.DeterministicPolicy] of a
+        training state."""
+        return DeterministicPolicy(state.actor, self.exploration_noise)
+
     def train(
         self, env: AbstractEnvironment, key: PRNGKeyArray
     ) -> tuple[DeterministicPolicy, dict[str, Array]]:
@@ -356,7 +361,7 @@ class DeterministicActorCritic(AbstractOffPolicyAgent):
         state = self.init(env, key)
         state, metrics = filter_scan(lambda s, _: self.update(env, s), state, None,
                                      self.num_iterations)
-        return DeterministicPolicy(state.actor, self.exploration_noise), metrics
+        return self.policy(state), metrics
 
 
 class DDPG(DeterministicActorCritic):

@@ -188,10 +188,14 @@ class DQN(AbstractOffPolicyAgent):
         }
         return DQNState(q_network, target, opt_state, buffer, envs, key, iteration), metrics
 
+    def policy(self, state: DQNState) -> GreedyPolicy:
+        """The greedy policy of a training state's online Q-network."""
+        return GreedyPolicy(state.q_network)
+
     def train(self, env: AbstractEnvironment, key: PRNGKeyArray) -> tuple[GreedyPolicy, dict]:
         """Train for `total_timesteps` env steps; returns the greedy policy and per-iteration
         metrics (arrays of shape `(num_iterations,)`)."""
         state = self.init(env, key)
         state, metrics = filter_scan(lambda s, _: self.update(env, s), state, None,
                                      self.num_iterations)
-        return GreedyPolicy(state.q_network), metrics
+        return self.policy(state), metrics

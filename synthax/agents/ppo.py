@@ -240,6 +240,10 @@ class PPO(AbstractAgent):
         )
         return new_state, metrics
 
+    def policy(self, state: PPOState) -> Policy:
+        """The current [`Policy`][synthax.agents.Policy] of a training state."""
+        return state.model.policy
+
     def train(
         self, env: AbstractEnvironment, key: PRNGKeyArray
     ) -> tuple[Policy, dict[str, Array]]:
@@ -254,4 +258,4 @@ class PPO(AbstractAgent):
         state, metrics = filter_scan(
             lambda s, _: self.update(env, s), state, None, self.num_iterations
         )
-        return state.model.policy, metrics
+        return self.policy(state), metrics

@@ -368,6 +368,10 @@ class SAC(AbstractOffPolicyAgent):
         }
         return new_state, metrics
 
+    def policy(self, state: SACState) -> SACPolicy:
+        """The current [`SACPolicy`][synthax.agents.sac.SACPolicy] of a training state."""
+        return state.policy
+
     def train(
         self, env: AbstractEnvironment, key: PRNGKeyArray
     ) -> tuple[SACPolicy, dict[str, Array]]:
@@ -382,4 +386,4 @@ class SAC(AbstractOffPolicyAgent):
         state = self.init(env, key)
         state, metrics = filter_scan(lambda s, _: self.update(env, s), state, None,
                                      self.num_iterations)
-        return state.policy, metrics
+        return self.policy(state), metrics

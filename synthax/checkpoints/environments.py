@@ -8,12 +8,16 @@ from typing import Any
 import equinox as eqx
 import jax
 
+from synthax.envs.reward_network import RewardNetwork
 from synthax.envs.synthetic_bandit import SyntheticContextualBandit
+from synthax.envs.synthetic_mdp import SyntheticMDP
 
 from .io import CheckpointError, load, read_header, save
 
 ENVIRONMENT_CLASSES: dict[str, type] = {
     "SyntheticContextualBandit": SyntheticContextualBandit,
+    "SyntheticMDP": SyntheticMDP,
+    "RewardNetwork": RewardNetwork,
 }
 SUFFIX = ".eqx"
 
@@ -23,9 +27,12 @@ def save_environment(
 ) -> None:
     """Save a synthetic environment (one member, not a stacked population).
 
-    **Arguments:** `path`; `env`, an environment with a `config()` method (e.g.
-    [`SyntheticContextualBandit`][synthax.envs.SyntheticContextualBandit]); `env_id`, the real
-    environment it was learned for; `metadata`, JSON-serialisable extras (training config, ...).
+    **Arguments:** `path`; `env`, a
+    [`SyntheticContextualBandit`][synthax.envs.SyntheticContextualBandit],
+    [`SyntheticMDP`][synthax.envs.SyntheticMDP] or
+    [`RewardNetwork`][synthax.envs.RewardNetwork]; `env_id`, the real environment it was learned
+    for (`load_environment` rebuilds the real environment of the last two from it);
+    `metadata`, JSON-serialisable extras (training config, ...).
 
     **Raises:** `TypeError` for classes that cannot be checkpointed.
     """
@@ -55,10 +62,23 @@ def load_environment(path: str | os.PathLike, env_id: str | None = None) -> eqx.
             f"known: {sorted(ENVIRONMENT_CLASSES)}"
         )
     config = header["config"]
-    skeleton = eqx.filter_eval_shape(lambda: cls(jax.random.key(0), **config))
+    skeleton = eqx.filter_eval_shape(lambda: _skeleton(cls, config, header.get("env_id")))
     expect = {"env_id": env_id} if env_id is not None else None
     env, _ = load(path, skeleton, expect)
     return env
+
+
+def _skeleton(cls: type, config: dict[str, Any], env_id: str | None) -> eqx.Module:
+    """An environment of class `cls` built from its saved `config`; the real environment that
+    synthetic MDPs reset from and reward networks wrap is rebuilt from `env_id`."""
+    from synthax.envs.registry import make
+
+    key = jax.random.key(0)
+    if cls is RewardNetwork:
+        return cls(make(env_id), key=key, **config)
+    if cls is SyntheticMDP and config.get("initial_state") == "real":
+        return cls(key, **config, reset_env=make(env_id))
+    return cls(key, **config)
 
 
 def _data_dir() -> Path:

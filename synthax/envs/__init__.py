@@ -3,10 +3,15 @@
 from .base import AbstractEnvironment as AbstractEnvironment
 from .gymnax_env import GymnaxEnvironment as GymnaxEnvironment
 from .registry import list_envs as list_envs, make as make, real_env_id as real_env_id
+from .reward_network import (
+    RewardNetwork as RewardNetwork,
+    RewardNetworkState as RewardNetworkState,
+)
 from .synthetic_bandit import (
     BanditState as BanditState,
     SyntheticContextualBandit as SyntheticContextualBandit,
 )
+from .synthetic_mdp import MDPState as MDPState, SyntheticMDP as SyntheticMDP
 from .time_limit import (
     TimeLimit as TimeLimit,
     TimeLimitState as TimeLimitState,

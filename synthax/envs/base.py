@@ -97,6 +97,24 @@ class AbstractEnvironment(eqx.Module):
         info = {**info, "final_observation": obs_st}
         return obs, state, reward, terminated, truncated, info
 
+    def learnable(self) -> Any:
+        """The filter spec of the leaves an evolution strategy searches over.
+
+        **Returns:** a pytree of bools with this environment's structure (as
+        `eqx.filter(env, env.learnable())` expects): every inexact array by default. Wrappers
+        around a real environment override it so that the real environment's parameters and
+        other fixed arrays are not searched.
+        """
+        return jax.tree.map(eqx.is_inexact_array, self)
+
+    def for_agent(self, agent: Any) -> "AbstractEnvironment":
+        """This environment as seen by `agent` (itself by default).
+
+        Environments whose rewards depend on the agent, such as potential-based reward
+        networks that use the agent's discount `gamma`, return a copy bound to `agent`.
+        """
+        return self
+
     @property
     def is_discrete(self) -> bool:
         """Whether the action space is `Discrete`."""

@@ -15,6 +15,7 @@ import numpy as np
 from gymnax.environments import spaces
 from jaxtyping import Array, Float, Int, PRNGKeyArray
 
+from ._spaces import bounds, box, encode_action, space_arguments
 from .base import AbstractEnvironment, Observation, StepResult
 
 
@@ -23,11 +24,6 @@ class BanditState(eqx.Module):
 
     obs: Float[Array, " obs_dim"]
     time: Int[Array, ""]
-
-
-def _bounds(values: Any, size: int) -> tuple[float, ...]:
-    array = np.broadcast_to(np.asarray(values, dtype=np.float64), (size,))
-    return tuple(float(v) for v in array)
 
 
 class SyntheticContextualBandit(AbstractEnvironment):
@@ -85,8 +81,8 @@ class SyntheticContextualBandit(AbstractEnvironment):
         bound_observations: bool = True,
     ):
         obs_dim = len(np.atleast_1d(np.asarray(observation_low)))
-        self.observation_low = _bounds(observation_low, obs_dim)
-        self.observation_high = _bounds(observation_high, obs_dim)
+        self.observation_low = bounds(observation_low, obs_dim)
+        self.observation_high = bounds(observation_high, obs_dim)
         if any(lo > hi for lo, hi in zip(self.observation_low, self.observation_high)):
             raise ValueError("observation_low must be <= observation_high in every dimension")
         if (num_actions is None) == (action_low is None or action_high is None):
@@ -103,8 +99,8 @@ class SyntheticContextualBandit(AbstractEnvironment):
         else:
             action_dim = len(np.atleast_1d(np.asarray(action_low)))
             self.num_actions = None
-            self.action_low = _bounds(action_low, action_dim)
-            self.action_high = _bounds(action_high, action_dim)
+            self.action_low = bounds(action_low, action_dim)
+            self.action_high = bounds(action_high, action_dim)
             if any(lo > hi for lo, hi in zip(self.action_low, self.action_high)):
                 raise ValueError("action_low must be <= action_high in every dimension")
         self.latent_dim = int(latent_dim) if latent_dim is not None else obs_dim
@@ -131,24 +127,7 @@ class SyntheticContextualBandit(AbstractEnvironment):
         **Arguments:** `key`; `env`, the real environment it stands in for; `kwargs` as for the
         constructor (`latent_dim`, `hidden_size`).
         """
-        obs_space = env.observation_space
-        act_space = env.action_space
-        if isinstance(act_space, spaces.Discrete):
-            action_kwargs = {"num_actions": int(act_space.n)}
-        else:
-            shape = act_space.shape
-            action_kwargs = {
-                "action_low": np.broadcast_to(np.asarray(act_space.low), shape).ravel(),
-                "action_high": np.broadcast_to(np.asarray(act_space.high), shape).ravel(),
-            }
-        shape = obs_space.shape
-        return cls(
-            key,
-            np.broadcast_to(np.asarray(obs_space.low, np.float64), shape).ravel(),
-            np.broadcast_to(np.asarray(obs_space.high, np.float64), shape).ravel(),
-            **action_kwargs,
-            **kwargs,
-        )
+        return cls(key, **space_arguments(env), **kwargs)
 
     def config(self) -> dict[str, Any]:
         """JSON-serialisable constructor arguments (everything but the key)."""
@@ -191,12 +170,7 @@ class SyntheticContextualBandit(AbstractEnvironment):
 
         **Returns:** a float32 scalar.
         """
-        if self.num_actions is not None:
-            encoded = jax.nn.one_hot(action, self.num_actions)
-        else:
-            low = np.asarray(self.action_low, np.float32)
-            high = np.asarray(self.action_high, np.float32)
-            encoded = jnp.clip(jnp.reshape(jnp.asarray(action, jnp.float32), low.shape), low, high)
+        encoded = encode_action(action, self.num_actions, self.action_low, self.action_high)
         return self.reward_net(jnp.concatenate([obs, encoded]))
 
     def transition(self, key: PRNGKeyArray, state: BanditState, action: Array) -> StepResult:
@@ -214,19 +188,13 @@ class SyntheticContextualBandit(AbstractEnvironment):
 
     @property
     def observation_space(self) -> spaces.Box:
-        # NumPy bounds: static data, usable under `jit` without tracing.
-        f32 = np.finfo(np.float32)
-        low = np.clip(np.asarray(self.observation_low), f32.min, f32.max).astype(np.float32)
-        high = np.clip(np.asarray(self.observation_high), f32.min, f32.max).astype(np.float32)
-        return spaces.Box(low, high, low.shape, jnp.float32)
+        return box(self.observation_low, self.observation_high)
 
     @property
     def action_space(self) -> spaces.Discrete | spaces.Box:
         if self.num_actions is not None:
             return spaces.Discrete(self.num_actions)
-        low = np.asarray(self.action_low, np.float32)
-        high = np.asarray(self.action_high, np.float32)
-        return spaces.Box(low, high, low.shape, jnp.float32)
+        return box(self.action_low, self.action_high)
 
     @property
     def max_steps_in_episode(self) -> int:

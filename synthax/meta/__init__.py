@@ -8,7 +8,13 @@ from .compare import (
 )
 from .config import PRESETS as PRESETS, MetaLearnConfig as MetaLearnConfig
 from .curriculum import HorizonSchedule as HorizonSchedule
-from .fitness import fitness as fitness, train_and_evaluate as train_and_evaluate
+from .fitness import (
+    AreaUnderCurve as AreaUnderCurve,
+    FinalReturn as FinalReturn,
+    StepsToSolve as StepsToSolve,
+    fitness as fitness,
+    train_and_evaluate as train_and_evaluate,
+)
 from .inner_loop import InnerLoop as InnerLoop, with_hyperparameters as with_hyperparameters
 from .learner import (
     MetaLearner as MetaLearner,

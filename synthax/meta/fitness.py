@@ -1,16 +1,20 @@
 """Fitness of a synthetic environment: train an agent in it, evaluate the agent in the real one.
 
 Liesen et al. (2024), arXiv:2406.12589, Eq. 1: the meta-objective is the expected real-environment
-return of an agent trained for a fixed budget in the synthetic environment.
+return of an agent trained for a fixed budget in the synthetic environment (`FinalReturn`).
+Ferreira et al. (2022), arXiv:2202.02790, Section 4, also score how *fast* the agent solves the
+real task (`StepsToSolve`); the area under the real learning curve (`AreaUnderCurve`) is the
+smooth version of that.
 """
 
+import equinox as eqx
 import jax
 import jax.numpy as jnp
 from jaxtyping import Array, Float, PRNGKeyArray
 
 from synthax.agents import AbstractAgent
 from synthax.envs import AbstractEnvironment
-from synthax.evaluation import evaluate
+from synthax.evaluation import evaluate, learning_curve, steps_to_solve
 
 
 def train_and_evaluate(
@@ -28,7 +32,7 @@ def train_and_evaluate(
     **Returns:** float32 `(num_eval_episodes,)` undiscounted returns in `eval_env`.
     """
     k_train, k_eval = jax.random.split(key)
-    policy, _ = agent.train(train_env, k_train)
+    policy, _ = agent.train(train_env.for_agent(agent), k_train)
     return evaluate(policy, eval_env, k_eval, num_eval_episodes).returns
 
 
@@ -46,3 +50,64 @@ def fitness(
     """
     returns = train_and_evaluate(agent, synthetic_env, real_env, key, num_eval_episodes)
     return jnp.mean(returns)
+
+
+class FinalReturn(eqx.Module):
+    """Objective: mean real return after the full training budget (Liesen et al. 2024, Eq. 1).
+
+    **Call:** `(agent, train_env, real_env, key, num_eval_episodes) -> float32 scalar`.
+    """
+
+    def __call__(self, agent: AbstractAgent, train_env: AbstractEnvironment,
+                 real_env: AbstractEnvironment, key: PRNGKeyArray,
+                 num_eval_episodes: int) -> Float[Array, ""]:
+        return fitness(agent, train_env, real_env, key, num_eval_episodes)
+
+
+class AreaUnderCurve(eqx.Module):
+    """Objective: the mean real return over `num_points` evaluations during training (the
+    normalised area under the real learning curve); higher when the agent learns sooner.
+
+    **Raises:** `ValueError` if `num_points < 1`; at call time as
+    [`learning_curve`][synthax.evaluation.learning_curve].
+    """
+
+    num_points: int = eqx.field(static=True, default=10)
+
+    def __check_init__(self):
+        if self.num_points < 1:
+            raise ValueError(f"num_points must be >= 1, got {self.num_points}")
+
+    def __call__(self, agent, train_env, real_env, key, num_eval_episodes) -> Float[Array, ""]:
+        curve = learning_curve(agent, train_env, real_env, key, self.num_points,
+                               num_eval_episodes)
+        return jnp.mean(curve.returns)
+
+
+class StepsToSolve(eqx.Module):
+    """Objective: how few agent steps the training environment needs until the real mean
+    return reaches `threshold` (Ferreira et al. 2022, Section 4: train until solved).
+
+    The fitness is `-steps / total_timesteps` (in `[-1, 0)`) when the task is solved at one of
+    `num_points` evaluations, and `-1 - (threshold - best) / max(|threshold|, 1)` otherwise
+    (`best`: the best mean real return reached), so unsolved candidates still rank by how close
+    they came.
+
+    **Raises:** `ValueError` if `num_points < 1`.
+    """
+
+    threshold: float = eqx.field(static=True)
+    num_points: int = eqx.field(static=True, default=10)
+
+    def __check_init__(self):
+        if self.num_points < 1:
+            raise ValueError(f"num_points must be >= 1, got {self.num_points}")
+
+    def __call__(self, agent, train_env, real_env, key, num_eval_episodes) -> Float[Array, ""]:
+        curve = learning_curve(agent, train_env, real_env, key, self.num_points,
+                               num_eval_episodes)
+        solved, steps = steps_to_solve(curve, self.threshold)
+        total = curve.steps[-1].astype(jnp.float32)
+        best = jnp.max(curve.mean_returns)
+        gap = (self.threshold - best) / max(abs(self.threshold), 1.0)
+        return jnp.where(solved, -steps.astype(jnp.float32) / total, -1.0 - gap)

@@ -18,7 +18,7 @@ from jaxtyping import Array, Float, Int, PRNGKeyArray
 from synthax.agents import AGENTS, AbstractAgent, sample_hyperparameters
 from synthax.envs import AbstractEnvironment
 
-from .fitness import fitness
+from .fitness import FinalReturn, fitness
 
 SCHEDULES = ("round_robin", "all")
 
@@ -61,6 +61,10 @@ class InnerLoop(eqx.Module):
     - `schedule`: `"round_robin"` trains algorithm `generation % len(agents)` in each
       generation (the peer's choice; one algorithm's cost per generation); `"all"` trains every
       algorithm each generation and averages their returns.
+    - `objective`: what a population member scores: [`FinalReturn`][synthax.meta.FinalReturn]
+      (default), [`AreaUnderCurve`][synthax.meta.AreaUnderCurve] or
+      [`StepsToSolve`][synthax.meta.StepsToSolve]. The mean environment's logged return
+      (`evaluate`) is always the final real return.
 
     **Raises:** `ValueError` for an empty `agents`, an agent outside `synthax.agents.AGENTS` or
     an unknown `schedule` (listing the allowed ones).
@@ -70,12 +74,14 @@ class InnerLoop(eqx.Module):
     names: tuple[str, ...] = eqx.field(static=True)
     random_hyperparameters: bool = eqx.field(static=True)
     schedule: str = eqx.field(static=True)
+    objective: eqx.Module
 
     def __init__(
         self,
         agents: AbstractAgent | tuple[AbstractAgent, ...] | list[AbstractAgent],
         random_hyperparameters: bool = False,
         schedule: str = "round_robin",
+        objective: eqx.Module | None = None,
     ):
         agents = (agents,) if isinstance(agents, AbstractAgent) else tuple(agents)
         if not agents:
@@ -86,6 +92,7 @@ class InnerLoop(eqx.Module):
         self.names = tuple(agent_name(a) for a in agents)
         self.random_hyperparameters = bool(random_hyperparameters)
         self.schedule = schedule
+        self.objective = FinalReturn() if objective is None else objective
 
     def __len__(self) -> int:
         return len(self.agents)
@@ -112,8 +119,12 @@ class InnerLoop(eqx.Module):
     def _one(self, index: int, envs: Any, real_env: AbstractEnvironment, key: PRNGKeyArray,
              num_eval_episodes: int) -> Float[Array, " population"]:
         agent, key = self._draw(index, key)
+        # Only the searched leaves are stacked; a reward network's real environment and discount
+        # are shared by the population.
+        axes = jax.tree.map(lambda searched: 0 if searched else None, envs.learnable())
         return eqx.filter_vmap(
-            lambda env: fitness(agent, env, real_env, key, num_eval_episodes)
+            lambda env: self.objective(agent, env, real_env, key, num_eval_episodes),
+            in_axes=(axes,),
         )(envs)
 
     def population_fitness(
@@ -128,8 +139,8 @@ class InnerLoop(eqx.Module):
 
         Every member is scored with the same agent(s) and `key` (common random numbers).
 
-        **Returns:** float32 `(population,)` mean real returns: of the round-robin algorithm of
-        `generation`, or averaged over all algorithms.
+        **Returns:** float32 `(population,)` objective values (by default mean real returns):
+        of the round-robin algorithm of `generation`, or averaged over all algorithms.
         """
         if len(self.agents) == 1:
             return self._one(0, envs, real_env, key, num_eval_episodes)

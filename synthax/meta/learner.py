@@ -68,8 +68,12 @@ class MetaLearner(eqx.Module):
     - `inner_loop`: an [`InnerLoop`][synthax.meta.InnerLoop] (several algorithms, random
       hyperparameters), or a single agent (e.g. [`PPO`][synthax.agents.PPO]) trained with its
       own hyperparameters.
-    - `template`: a synthetic environment whose inexact-array leaves are searched over; its
-      values are the initial mean (the networks' default initialisation, as in the paper).
+    - `template`: a synthetic environment
+      ([`SyntheticContextualBandit`][synthax.envs.SyntheticContextualBandit],
+      [`SyntheticMDP`][synthax.envs.SyntheticMDP], a
+      [`RewardNetwork`][synthax.envs.RewardNetwork], ...) whose `learnable()` leaves are
+      searched over; their values are the initial mean (the networks' default initialisation,
+      as in the papers).
     - `strategy`: an evosax distribution-based strategy name (see `distribution_strategies`).
     - `population_size`, `sigma_init` (initial `std_init`), `num_eval_episodes` (real episodes
       per fitness evaluation), `num_mean_eval_seeds` (agents trained on the mean each
@@ -108,7 +112,7 @@ class MetaLearner(eqx.Module):
         self.real_env = real_env
         self.inner_loop = inner_loop if isinstance(inner_loop, InnerLoop) else InnerLoop(inner_loop)
         self.template = template
-        solution = eqx.filter(template, eqx.is_inexact_array)
+        solution = eqx.filter(template, template.learnable())
         self.strategy = _build_strategy(strategy, population_size, solution, sigma_init)
         self.sigma_init = float(sigma_init)
         self.num_eval_episodes = int(num_eval_episodes)
@@ -138,7 +142,8 @@ class MetaLearner(eqx.Module):
         return cls(real_env, inner_loop, template, **kwargs)
 
     def _combine(self, params: Any) -> AbstractEnvironment:
-        return eqx.combine(params, eqx.filter(self.template, eqx.is_inexact_array, inverse=True))
+        fixed = eqx.filter(self.template, self.template.learnable(), inverse=True)
+        return eqx.combine(params, fixed)
 
     def init(self, key: PRNGKeyArray) -> MetaState:
         """The initial state; the search distribution's mean is the template's parameters."""
@@ -146,7 +151,7 @@ class MetaLearner(eqx.Module):
         es_params = self.strategy.default_params
         if hasattr(es_params, "std_init"):
             es_params = es_params.replace(std_init=jnp.asarray(self.sigma_init, jnp.float32))
-        mean = eqx.filter(self.template, eqx.is_inexact_array)
+        mean = eqx.filter(self.template, self.template.learnable())
         es_state = self.strategy.init(k_init, mean, es_params)
         state = MetaState(es_state, es_params, key, jnp.asarray(0, jnp.int32))
         # Strong dtypes, so that `step` maps a state to one of exactly the same type.

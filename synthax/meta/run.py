@@ -123,6 +123,83 @@ def _read_log(path: Path, up_to: int) -> list[str]:
     return [ln for ln in lines if json.loads(ln)["generation"] <= up_to]
 
 
+def evolve(
+    learner: MetaLearner,
+    out_dir: str | Path,
+    generations: int,
+    seed: int,
+    checkpoint_every: int,
+    metadata: dict[str, Any] | None = None,
+    on_generation: Callable[[dict[str, Any]], None] | None = None,
+    on_checkpoint: Callable[[MetaState], None] | None = None,
+) -> tuple[MetaState, float, float]:
+    """Run `learner` up to `generations`, checkpointing and logging into `out_dir`.
+
+    The folder gets `state.eqx` (every `checkpoint_every` generations and at the end; its header
+    holds `metadata`, the generation and the wall seconds so far) and `log.jsonl` (one record
+    per generation). If `state.eqx` exists the run resumes from it: generations after the last
+    checkpoint are recomputed (the keys are deterministic) and their log lines rewritten.
+    Works for any synthetic environment the learner searches (bandit, MDP, reward network).
+
+    **Arguments:** `learner`; `out_dir`; `generations` (the total to reach); `seed` (the
+    initial state's PRNG seed); `checkpoint_every`; `metadata` (JSON-serialisable, stored in
+    the checkpoint header); `on_generation`, called with each log record; `on_checkpoint`,
+    called with the state at each checkpoint (e.g. to save the mean environment).
+
+    **Returns:** `(state, wall_seconds, compile_seconds)`; wall seconds include earlier
+    sessions of a resumed run.
+
+    **Raises:** `CheckpointError` if `state.eqx` does not match the learner's state.
+    """
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    state_path, log_path = out / STATE_FILE, out / LOG_FILE
+    if state_path.exists():
+        skeleton = eqx.filter_eval_shape(learner.init, jax.random.PRNGKey(seed))
+        state, header = load(state_path, skeleton, {"kind": "meta_state"})
+        elapsed = float(header["wall_seconds"])
+    else:
+        state, elapsed = learner.init(jax.random.PRNGKey(seed)), 0.0
+    start_generation = int(state.generation)
+    log_lines = _read_log(log_path, start_generation)
+    atomic_write_text(log_path, "".join(ln + "\n" for ln in log_lines))
+
+    def checkpoint(state: MetaState, elapsed: float) -> None:
+        header = {**(metadata or {}), "kind": "meta_state", "generation": int(state.generation),
+                  "wall_seconds": elapsed}
+        if on_checkpoint is not None:
+            on_checkpoint(state)
+        save(state_path, state, header)
+
+    t_start = time.perf_counter()
+    compile_seconds = 0.0
+    if start_generation < generations:
+        t0 = time.perf_counter()
+        step = eqx.filter_jit(learner.step).lower(state).compile()
+        compile_seconds += time.perf_counter() - t0
+        with open(log_path, "a", encoding="utf-8") as log:
+            for _ in range(start_generation, generations):
+                t_gen = time.perf_counter()
+                state, metrics = step(state)
+                metrics = jax.device_get(metrics)
+                index = int(metrics.pop("algorithm"))
+                record = {
+                    "generation": int(state.generation),
+                    "algorithm": learner.inner_loop.names[index] if index >= 0 else "all",
+                    "eval_horizon": int(metrics.pop("eval_horizon")),
+                }
+                record.update({k: float(v) for k, v in metrics.items()})
+                record["seconds"] = time.perf_counter() - t_gen
+                log.write(json.dumps(record) + "\n")
+                log.flush()
+                if on_generation is not None:
+                    on_generation(record)
+                generation = record["generation"]
+                if generation % checkpoint_every == 0 or generation == generations:
+                    checkpoint(state, elapsed + time.perf_counter() - t_start)
+    return state, elapsed + time.perf_counter() - t_start, compile_seconds
+
+
 def run_metalearning(
     config: MetaLearnConfig,
     out_dir: str | Path,
@@ -150,9 +227,8 @@ def run_metalearning(
     config, or if it is not set and the folder already holds a run.
     """
     out = Path(out_dir)
-    state_path, log_path = out / STATE_FILE, out / LOG_FILE
+    state_path = out / STATE_FILE
     learner = build_learner(config)
-    skeleton = eqx.filter_eval_shape(learner.init, jax.random.PRNGKey(config.seed))
 
     if resume:
         if not state_path.exists():
@@ -165,12 +241,11 @@ def run_metalearning(
                 "more than `generations` "
                 f"(saved {saved}, requested {requested})"
             )
-        state, header = load(state_path, skeleton, {"kind": "meta_state"})
-        elapsed = float(header["wall_seconds"])
-        if config.generations < int(state.generation):
+        saved_generation = int(read_header(state_path)["generation"])
+        if config.generations < saved_generation:
             raise ResumeError(
                 f"cannot resume {out} with generations={config.generations}: its checkpoint is "
-                f"already at generation {int(state.generation)}"
+                f"already at generation {saved_generation}"
             )
         if saved != requested:  # a longer (or shorter) run of the same configuration
             atomic_write_text(out / CONFIG_FILE, json.dumps(requested, indent=2) + "\n")
@@ -179,47 +254,16 @@ def run_metalearning(
             raise ResumeError(f"{out} already holds a run; pass resume=True or another folder")
         out.mkdir(parents=True, exist_ok=True)
         atomic_write_text(out / CONFIG_FILE, json.dumps(config.to_dict(), indent=2) + "\n")
-        state = learner.init(jax.random.PRNGKey(config.seed))
-        elapsed = 0.0
-    start_generation = int(state.generation)
-    log_lines = _read_log(log_path, start_generation)
-    atomic_write_text(log_path, "".join(ln + "\n" for ln in log_lines))
 
-    def checkpoint(state: MetaState, elapsed: float) -> None:
-        generation = int(state.generation)
-        header = {"kind": "meta_state", "generation": generation, "wall_seconds": elapsed,
-                  "config": config.to_dict()}
-        env_meta = {"generation": generation, "config": config.to_dict()}
+    def save_mean(state: MetaState) -> None:
+        env_meta = {"generation": int(state.generation), "config": config.to_dict()}
         save_environment(out / ENV_FILE, learner.mean_environment(state), config.env_id, env_meta)
-        save(state_path, state, header)
 
+    state, elapsed, compile_seconds = evolve(
+        learner, out, config.generations, config.seed, config.checkpoint_every,
+        {"config": config.to_dict()}, on_generation, save_mean,
+    )
     t_start = time.perf_counter()
-    compile_seconds = 0.0
-    if start_generation < config.generations:
-        t0 = time.perf_counter()
-        step = eqx.filter_jit(learner.step).lower(state).compile()
-        compile_seconds += time.perf_counter() - t0
-        with open(log_path, "a", encoding="utf-8") as log:
-            for _ in range(start_generation, config.generations):
-                t_gen = time.perf_counter()
-                state, metrics = step(state)
-                metrics = jax.device_get(metrics)
-                index = int(metrics.pop("algorithm"))
-                record = {
-                    "generation": int(state.generation),
-                    "algorithm": learner.inner_loop.names[index] if index >= 0 else "all",
-                    "eval_horizon": int(metrics.pop("eval_horizon")),
-                }
-                record.update({k: float(v) for k, v in metrics.items()})
-                record["seconds"] = time.perf_counter() - t_gen
-                log.write(json.dumps(record) + "\n")
-                log.flush()
-                if on_generation is not None:
-                    on_generation(record)
-                generation = record["generation"]
-                if generation % config.checkpoint_every == 0 or generation == config.generations:
-                    checkpoint(state, elapsed + time.perf_counter() - t_start)
-
     env = learner.mean_environment(state)
     final_key = jax.random.fold_in(jax.random.PRNGKey(config.seed), 2**31 - 1)
     evaluation, final_compile = final_evaluation(
@@ -244,7 +288,7 @@ def run_metalearning(
     if not all(math.isfinite(v["mean"]) for arms in evaluation.values() for v in arms.values()):
         raise FloatingPointError(f"final evaluation is not finite: {evaluation}")
     atomic_write_text(out / SUMMARY_FILE, json.dumps(summary, indent=2) + "\n")
-    plot_meta_training(log_path, out / PLOT_FILE, title=f"{config.env_id}: {out.name}")
+    plot_meta_training(out / LOG_FILE, out / PLOT_FILE, title=f"{config.env_id}: {out.name}")
     return summary
 
 

@@ -1,0 +1,56 @@
+"""Spaces of synthetic environments: static bounds taken from a real environment's spaces."""
+
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from gymnax.environments import spaces
+
+from .base import AbstractEnvironment
+
+
+def bounds(values: Any, size: int) -> tuple[float, ...]:
+    """`values` broadcast to `size` floats (a hashable, static tuple)."""
+    array = np.broadcast_to(np.asarray(values, dtype=np.float64), (size,))
+    return tuple(float(v) for v in array)
+
+
+def space_arguments(env: AbstractEnvironment) -> dict[str, Any]:
+    """`observation_low`, `observation_high` and either `num_actions` or `action_low` and
+    `action_high` of `env`'s spaces, flattened, as synthetic environments' constructors take
+    them."""
+    obs_space = env.observation_space
+    act_space = env.action_space
+    shape = obs_space.shape
+    arguments = {
+        "observation_low": np.broadcast_to(np.asarray(obs_space.low, np.float64), shape).ravel(),
+        "observation_high": np.broadcast_to(np.asarray(obs_space.high, np.float64), shape).ravel(),
+    }
+    if isinstance(act_space, spaces.Discrete):
+        arguments["num_actions"] = int(act_space.n)
+    else:
+        shape = act_space.shape
+        arguments["action_low"] = np.broadcast_to(np.asarray(act_space.low), shape).ravel()
+        arguments["action_high"] = np.broadcast_to(np.asarray(act_space.high), shape).ravel()
+    return arguments
+
+
+def box(low: tuple[float, ...], high: tuple[float, ...]) -> spaces.Box:
+    """A float32 gymnax `Box` with NumPy bounds (static under `jit`), infinite bounds clipped
+    to float32's range."""
+    f32 = np.finfo(np.float32)
+    low_array = np.clip(np.asarray(low), f32.min, f32.max).astype(np.float32)
+    high_array = np.clip(np.asarray(high), f32.min, f32.max).astype(np.float32)
+    return spaces.Box(low_array, high_array, low_array.shape, jnp.float32)
+
+
+def encode_action(action: Any, num_actions: int | None, action_low, action_high) -> jnp.ndarray:
+    """A network input for `action`: one-hot (float32 `(num_actions,)`) for discrete actions,
+    the action clipped to its bounds (float32 `(action_dim,)`) for `Box` ones."""
+    if num_actions is not None:
+        return jax.nn.one_hot(action, num_actions)
+    low = np.asarray(action_low, np.float32)
+    high = np.asarray(action_high, np.float32)
+    return jnp.clip(jnp.reshape(jnp.asarray(action, jnp.float32), low.shape), low, high)
+
