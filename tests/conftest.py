@@ -24,9 +24,10 @@ TINY_OFF_POLICY_BOX = dict(
     total_timesteps=64, num_envs=4, buffer_size=32, batch_size=8, learning_starts=16,
     hidden_size=8, gradient_steps=1,
 )
+TINY_TABULAR = dict(total_timesteps=64, num_envs=2)
 TINY_AGENTS = {"ppo": TINY_PPO, "dqn": TINY_DQN, "sac": TINY_OFF_POLICY_BOX,
                "ddpg": TINY_OFF_POLICY_BOX,
-               "td3": TINY_OFF_POLICY_BOX}
+               "td3": TINY_OFF_POLICY_BOX, "q_learning": TINY_TABULAR, "sarsa": TINY_TABULAR}
 
 
 @pytest.fixture

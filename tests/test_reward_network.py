@@ -35,7 +35,7 @@ def test_rewards_follow_the_seed_formulas(cartpole, variant):
     obs, next_obs, r, terminated, reward = _one_transition(rn)
     net = rn.network
     if variant.startswith("potential"):
-        learned = 0.9 * (0.0 if terminated else float(net(next_obs))) - float(net(obs))
+        learned = 0.9 * float(net(next_obs)) - float(net(obs))
     else:
         learned = float(net(next_obs))
     expected = r + learned if variant.endswith("additive") else learned
@@ -68,20 +68,21 @@ def test_gamma_is_the_agents_and_is_not_searched(cartpole):
 
 
 def test_potential_shaping_telescopes_over_an_episode(cartpole):
-    """With gamma = 1 an exclusive potential sums to -Phi(s0) over an episode that terminates
-    (Ng et al. 1999): the shaping adds no return of its own."""
+    """With gamma = 1 an exclusive potential sums to Phi(s_T) - Phi(s0) over an episode
+    (Ng et al. 1999): the shaping adds no return of its own beyond the end points."""
     rn = RewardNetwork(cartpole, "potential_exclusive", jax.random.key(0), hidden_size=8,
                        gamma=1.0)
     obs0, state = rn.reset(jax.random.key(1))
     total, key = 0.0, jax.random.key(2)
-    for t in range(500):
+    for _ in range(500):
         key, k = jax.random.split(key)
-        _, state, reward, terminated, truncated, _ = rn.transition(k, state, jnp.asarray(0))
+        obs, state, reward, terminated, truncated, _ = rn.transition(k, state, jnp.asarray(0))
         total += float(reward)
         if bool(terminated) or bool(truncated):
             break
     assert bool(terminated)
-    assert total == pytest.approx(-float(rn.network(obs0)), abs=1e-4)
+    expected = float(rn.network(obs)) - float(rn.network(obs0))
+    assert total == pytest.approx(expected, abs=1e-4)
 
 
 def test_meta_learner_searches_a_population_of_reward_networks(cartpole):
@@ -92,3 +93,24 @@ def test_meta_learner_searches_a_population_of_reward_networks(cartpole):
     assert bool(jnp.isfinite(metrics["fitness_mean"]))
     mean = learner.mean_environment(state)
     assert isinstance(mean, RewardNetwork) and float(mean.gamma) == pytest.approx(0.99)
+
+
+def test_info_vector_variants_on_cliff_walking():
+    cliff = make("CliffWalking-v0")
+    for variant in ("potential_additive_info", "exclusive_info", "linear_info_additive"):
+        rn = RewardNetwork(cliff, variant, jax.random.key(0), info_keys=("position",),
+                           hidden_size=8, gamma=0.9)
+        obs, state = rn.reset(jax.random.key(1))
+        next_obs, _, reward, _, _, info = rn.transition(jax.random.key(2), state,
+                                                        jnp.asarray(0))  # up
+        position = info["position"]
+        np.testing.assert_allclose(position, [2 / 3, 0.0])
+        net = rn.network
+        if variant == "potential_additive_info":
+            expected = -1.0 + 0.9 * net(jnp.concatenate([next_obs, position])) - net(
+                jnp.concatenate([obs, position]))
+        elif variant == "exclusive_info":
+            expected = net(jnp.concatenate([next_obs, position]))
+        else:
+            expected = -1.0 + net(position)
+        assert float(reward) == pytest.approx(float(expected), rel=1e-5)

@@ -14,9 +14,16 @@ from .hyperparameters import (
 from .policy import Policy as Policy
 from .ppo import PPO as PPO, PPOState as PPOState
 from .sac import SAC as SAC, SACPolicy as SACPolicy, SACState as SACState
+from .tabular import (
+    SARSA as SARSA,
+    QLearning as QLearning,
+    TabularGreedyPolicy as TabularGreedyPolicy,
+    TabularState as TabularState,
+)
 from .td3 import TD3 as TD3, TD3State as TD3State
 
-AGENTS: dict[str, type] = {"ppo": PPO, "dqn": DQN, "sac": SAC, "ddpg": DDPG, "td3": TD3}
+AGENTS: dict[str, type] = {"ppo": PPO, "dqn": DQN, "sac": SAC, "ddpg": DDPG, "td3": TD3,
+                           "q_learning": QLearning, "sarsa": SARSA}
 
 
 def agent_class(name: str) -> type:

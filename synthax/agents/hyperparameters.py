@@ -57,6 +57,18 @@ SEARCH_SPACES: dict[str, dict[str | tuple[str, ...], tuple]] = {
         "policy_noise": (0.1, 0.3, 0.5, 0.7, 0.9),
         "noise_clip": (0.1, 0.4, 0.7, 1.0, 1.3),
     },
+    # Tabular agents (not in the peer): step sizes, discounts and final exploration rates in
+    # the ranges of Sutton & Barto's Cliff Walking example (alpha 0.1-0.5, epsilon 0.1).
+    "q_learning": {
+        "learning_rate": (1.0, 0.5, 0.25, 0.1),
+        "gamma": (1.0, 0.99, 0.95, 0.9),
+        "eps_end": (0.01, 0.05, 0.1),
+    },
+    "sarsa": {
+        "learning_rate": (1.0, 0.5, 0.25, 0.1),
+        "gamma": (1.0, 0.99, 0.95, 0.9),
+        "eps_end": (0.01, 0.05, 0.1),
+    },
 }
 
 INNER_LOOP: dict[str, dict[str, Any]] = {

@@ -3,9 +3,13 @@
 import gymnax
 
 from .base import AbstractEnvironment
+from .cliff_walking import CliffWalking
 from .gymnax_env import GymnaxEnvironment
 
 SYNTHETIC_PREFIX = "Synthetic-"
+
+# Real environments synthax implements itself (gymnax has no counterpart).
+NATIVE_ENVS: dict[str, type] = {"CliffWalking-v0": CliffWalking}
 
 
 def real_env_id(env_id: str) -> str:
@@ -18,7 +22,8 @@ def list_envs() -> dict[str, list[str]]:
     from synthax.checkpoints import shipped_env_ids
 
     synthetic = list(shipped_env_ids())
-    real = [e for e in gymnax.registered_envs if not e.startswith(SYNTHETIC_PREFIX)]
+    real = [*NATIVE_ENVS,
+            *(e for e in gymnax.registered_envs if not e.startswith(SYNTHETIC_PREFIX))]
     return {"synthetic": synthetic, "real": real}
 
 
@@ -27,9 +32,10 @@ def make(env_id: str, **kwargs) -> AbstractEnvironment:
 
     **Arguments:**
 
-    - `env_id`: a gymnax id (`"CartPole-v1"`, or any id registered with `gymnax.register`) or a
-      shipped synthetic id (`"Synthetic-CartPole-v1"`).
-    - `kwargs`: passed to the gymnax factory (real ids only).
+    - `env_id`: a gymnax id (`"CartPole-v1"`, or any id registered with `gymnax.register`), a
+      synthax-native id (`"CliffWalking-v0"`) or a shipped synthetic id
+      (`"Synthetic-CartPole-v1"`).
+    - `kwargs`: passed to the gymnax factory or the native class (real ids only).
 
     **Returns:** an [`AbstractEnvironment`][synthax.envs.AbstractEnvironment].
 
@@ -39,6 +45,8 @@ def make(env_id: str, **kwargs) -> AbstractEnvironment:
 
     if env_id in shipped_env_ids():
         return load_shipped(env_id)
+    if env_id in NATIVE_ENVS:
+        return NATIVE_ENVS[env_id](**kwargs)
     if env_id.startswith(SYNTHETIC_PREFIX) or env_id not in gymnax.registered_envs:
         ids = list_envs()
         raise KeyError(

@@ -18,10 +18,11 @@ dynamics and learns the reward the agent sees. The variants (the seed's `reward_
 | `linear_info_additive` | 102 | `r + w . info` |
 
 `gamma` is the discount of the agent being trained (`for_agent` sets it). Potential-based
-shaping follows Ng, Harada and Russell (1999, ICML, Theorem 1): with `Phi` of absorbing states
-taken as 0 (the potential of the next state is dropped when the transition terminates), the
-additive variants keep the real task's optimal policies. The seed does not zero it; synthax does,
-so that the policy-invariance guarantee holds.
+shaping is that of Ng, Harada and Russell (1999, ICML, Theorem 1). As in the seed, `Phi(s')` is
+used at terminal transitions too: an exclusive potential can then reward reaching a good
+terminal state (Cliff Walking's goal), which it could not if terminal potentials were 0; the
+policy-invariance guarantee of the additive variants strictly needs `Phi = 0` at absorbing
+states, so it holds only approximately.
 """
 
 import math
@@ -191,14 +192,12 @@ class RewardNetwork(AbstractEnvironment):
         self,
         obs: Float[Array, " obs_dim"],
         next_obs: Float[Array, " obs_dim"],
-        terminated: Array,
         info: dict[str, Any],
     ) -> Float[Array, ""]:
         """The network's part of the reward for one transition (without the real reward).
 
         **Arguments:** `obs` and `next_obs` (float32 `(obs_dim,)`, before and after the
-        action), `terminated` (bool scalar; a potential's next state counts 0 then), `info`
-        (the wrapped environment's transition info).
+        action), `info` (the wrapped environment's transition info).
 
         **Returns:** a float32 scalar.
         """
@@ -209,7 +208,7 @@ class RewardNetwork(AbstractEnvironment):
         if potential:
             phi = self.network(jnp.concatenate([obs, *extra]))
             phi_next = self.network(jnp.concatenate([next_obs, *extra]))
-            return self.gamma * jnp.where(terminated, 0.0, phi_next) - phi
+            return self.gamma * phi_next - phi
         return self.network(jnp.concatenate([next_obs, *extra]))
 
     def reset(self, key: PRNGKeyArray) -> tuple[Observation, RewardNetworkState]:
@@ -223,7 +222,7 @@ class RewardNetwork(AbstractEnvironment):
             key, state.inner, action
         )
         flat = jnp.ravel(obs).astype(jnp.float32)
-        learned = self.learned_reward(state.obs, flat, terminated, info)
+        learned = self.learned_reward(state.obs, flat, info)
         shaped = reward + learned if self.is_additive else learned
         info = {**info, "real_reward": jnp.asarray(reward, jnp.float32)}
         return (obs, RewardNetworkState(inner, flat), shaped.astype(jnp.float32), terminated,

@@ -28,13 +28,15 @@ def distribution_strategies() -> list[str]:
     return sorted(ea.distribution_based_algorithms)
 
 
-def _build_strategy(name: str, population_size: int, solution: Any, sigma_init: float):
-    """An evosax strategy by name whose initial search standard deviation is `sigma_init`."""
+def _build_strategy(name: str, population_size: int, solution: Any, sigma_init: float,
+                    strategy_kwargs: dict[str, Any] | None = None):
+    """An evosax strategy by name whose initial search standard deviation is `sigma_init`;
+    `strategy_kwargs` go to its constructor (e.g. `optimizer=optax.sgd(0.5)` for `Open_ES`)."""
     algorithms = ea.distribution_based_algorithms
     if name not in algorithms:
         raise ValueError(f"unknown strategy {name!r}; allowed: {distribution_strategies()}")
     cls = algorithms[name]
-    kwargs = {}
+    kwargs = dict(strategy_kwargs or {})
     if "std_schedule" in inspect.signature(cls.__init__).parameters:
         kwargs["std_schedule"] = optax.constant_schedule(float(sigma_init))
     try:
@@ -42,7 +44,7 @@ def _build_strategy(name: str, population_size: int, solution: Any, sigma_init: 
     except (TypeError, AssertionError) as error:
         raise ValueError(f"cannot build strategy {name!r} with population_size="
                          f"{population_size}: {error}") from None
-    if not kwargs and not hasattr(strategy.default_params, "std_init"):
+    if "std_schedule" not in kwargs and not hasattr(strategy.default_params, "std_init"):
         raise ValueError(
             f"strategy {name!r} has no initial standard deviation (std_init or std_schedule) "
             "to set from sigma_init; choose another strategy"
@@ -74,7 +76,9 @@ class MetaLearner(eqx.Module):
       [`RewardNetwork`][synthax.envs.RewardNetwork], ...) whose `learnable()` leaves are
       searched over; their values are the initial mean (the networks' default initialisation,
       as in the papers).
-    - `strategy`: an evosax distribution-based strategy name (see `distribution_strategies`).
+    - `strategy`: an evosax distribution-based strategy name (see `distribution_strategies`);
+      `strategy_kwargs`: extra constructor arguments (e.g. `optimizer=optax.sgd(0.5)` for
+      `"Open_ES"`, whose antithetic sampling is the seed's mirrored NES).
     - `population_size`, `sigma_init` (initial `std_init`), `num_eval_episodes` (real episodes
       per fitness evaluation), `num_mean_eval_seeds` (agents trained on the mean each
       generation).
@@ -105,6 +109,7 @@ class MetaLearner(eqx.Module):
         strategy: str = "SNES",
         population_size: int = 32,
         sigma_init: float = 0.05,
+        strategy_kwargs: dict[str, Any] | None = None,
         num_eval_episodes: int = 8,
         num_mean_eval_seeds: int = 8,
         eval_horizon: HorizonSchedule | None = None,
@@ -113,7 +118,8 @@ class MetaLearner(eqx.Module):
         self.inner_loop = inner_loop if isinstance(inner_loop, InnerLoop) else InnerLoop(inner_loop)
         self.template = template
         solution = eqx.filter(template, template.learnable())
-        self.strategy = _build_strategy(strategy, population_size, solution, sigma_init)
+        self.strategy = _build_strategy(strategy, population_size, solution, sigma_init,
+                                        strategy_kwargs)
         self.sigma_init = float(sigma_init)
         self.num_eval_episodes = int(num_eval_episodes)
         self.num_mean_eval_seeds = int(num_mean_eval_seeds)
