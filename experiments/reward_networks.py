@@ -3,7 +3,8 @@ MountainCarContinuous-v0 (TD3): every variant, meta-learned, measured against th
 
 Ferreira et al. (2022, arXiv:2202.02790), Section 5.2: a reward network (RN) keeps the real
 dynamics and learns the reward; it is meta-learned with NES (here evosax's `Open_ES`, whose
-antithetic sampling is the seed's mirrored sampling) so that the agent solves the real task in
+antithetic sampling is the seed's mirrored sampling, with SGD steps of 0.1 and centered ranks in
+which tied candidates share their rank) so that the agent solves the real task in
 as few steps as possible (`StepsToSolve`). Afterwards, over `--seeds` seeds, we count the agent
 steps each variant needs until the greedy policy reaches the real solved return, beside the
 real reward, for the training agent and for an agent not seen in meta-learning (Q-learning ->
@@ -36,7 +37,7 @@ from synthax.checkpoints.io import atomic_write_text
 from synthax.envs import CliffWalking, RewardNetwork, make
 from synthax.envs.reward_network import VARIANTS
 from synthax.evaluation import learning_curve, steps_to_solve
-from synthax.meta import InnerLoop, MetaLearner, StepsToSolve
+from synthax.meta import InnerLoop, MetaLearner, StepsToSolve, centered_ranks_with_ties
 from synthax.meta.run import evolve
 from synthax.plotting import plot_meta_training
 
@@ -60,14 +61,14 @@ SETTINGS = {
         transfer=("SARSA", lambda n: SARSA(total_timesteps=n)), solved=-20.0,
         meta_steps=5000, eval_steps=5000, points=50, episodes=1, variants=list(VARIANTS),
         info_keys=("position",), network=dict(hidden_size=32), generations=100,
-        population_size=32, sigma_init=0.1, learning_rate=0.5,
+        population_size=32, sigma_init=0.1, learning_rate=0.1,
     ),
     "CartPole-v1": dict(
         make=lambda: make("CartPole-v1"), agent=_ddqn,
         transfer=("Dueling DDQN", lambda n: _ddqn(n, dueling=True)), solved=475.0,
         meta_steps=30_000, eval_steps=60_000, points=20, episodes=8, variants=NON_INFO,
         info_keys=(), network=dict(hidden_size=32), generations=20, population_size=16,
-        sigma_init=0.1, learning_rate=0.5,
+        sigma_init=0.1, learning_rate=0.1,
     ),
     "MountainCarContinuous-v0": dict(
         make=lambda: make("MountainCarContinuous-v0"),
@@ -76,7 +77,7 @@ SETTINGS = {
         transfer=("PPO", lambda n: PPO(total_timesteps=n)), solved=90.0,
         meta_steps=20_000, eval_steps=50_000, points=10, episodes=4, variants=NON_INFO,
         info_keys=(), network=dict(hidden_size=32), generations=15, population_size=16,
-        sigma_init=0.1, learning_rate=0.5,
+        sigma_init=0.1, learning_rate=0.1,
     ),
 }
 
@@ -95,7 +96,8 @@ def build(env_id: str, variant: str):
     learner = MetaLearner(
         real, InnerLoop(s["agent"](s["meta_steps"]), objective=objective), template,
         strategy="Open_ES", population_size=s["population_size"], sigma_init=s["sigma_init"],
-        strategy_kwargs={"optimizer": optax.sgd(s["learning_rate"])},
+        strategy_kwargs={"optimizer": optax.sgd(s["learning_rate"]),
+                         "fitness_shaping_fn": centered_ranks_with_ties},
         num_eval_episodes=s["episodes"], num_mean_eval_seeds=4,
     )
     return real, learner
@@ -108,6 +110,7 @@ def metalearn(env_id: str, variant: str, generations: int) -> None:
     metadata = {"env_id": env_id, "variant": variant, "meta_steps": s["meta_steps"],
                 "strategy": "Open_ES", "population_size": s["population_size"],
                 "sigma_init": s["sigma_init"], "learning_rate": s["learning_rate"],
+                "fitness_shaping": "centered_ranks_with_ties",
                 "objective": f"StepsToSolve(threshold={s['solved']}, num_points={s['points']})"}
 
     def save_mean(state):

@@ -5,7 +5,8 @@ transition, reward and termination are networks, started from the real environme
 is meta-learned so that a double DQN trained on it solves the real task. Afterwards we measure,
 over `--seeds` seeds, how many agent steps and wall seconds DDQN, and Dueling DDQN (an agent not
 seen in meta-learning), need to reach the real solved return when trained on the SE versus on
-the real environment.
+the real environment, with the same hyperparameters and, for CartPole, also with synthax's DQN
+configuration tuned for the real environment (`synthax.agents.hyperparameters.CONFIGS`).
 
     python experiments/synthetic_mdp.py --env CartPole-v1    # meta-learn (resumable) + evaluate
     python experiments/synthetic_mdp.py --env Acrobot-v1
@@ -27,6 +28,7 @@ import numpy as np
 
 from synthax._compilation_cache import enable_compilation_cache
 from synthax.agents import DQN
+from synthax.agents.hyperparameters import CONFIGS, config
 from synthax.checkpoints import load_environment, save_environment
 from synthax.checkpoints.io import atomic_write_text
 from synthax.envs import SyntheticMDP, make
@@ -79,13 +81,19 @@ def metalearn(env_id: str, generations: int, train_steps: int, out: Path) -> Non
     summary = {"env_id": env_id, "generations": int(state.generation), "wall_seconds": wall,
                "compile_seconds_this_session": compile_seconds, **metadata}
     atomic_write_text(out / "summary.json", json.dumps(summary, indent=2) + "\n")
-    plot_meta_training(out / "log.jsonl", out / "meta_training.png",
-                       title=f"Synthetic MDP for {env_id} (DDQN inner loop)")
+    for path in (out / "meta_training.png", ROOT / "docs" / "images" / f"smdp_meta_{env_id}.png"):
+        plot_meta_training(out / "log.jsonl", path,
+                           title=f"Synthetic MDP for {env_id} (DDQN inner loop)")
 
 
 def time_training(agent, env, keys) -> float:
     """Seconds to train `len(keys)` agents (vmapped) for the agent's budget, compile excluded."""
-    train = eqx.filter_jit(eqx.filter_vmap(lambda k: agent.train(env, k)[1]["epsilon"]))
+    def run(key):  # outputs that depend on every update, so none of training is optimised away
+        policy, metrics = agent.train(env, key)
+        weights = jax.tree.leaves(eqx.filter(policy, eqx.is_inexact_array))
+        return sum(w.sum() for w in weights), metrics["loss"]
+
+    train = eqx.filter_jit(eqx.filter_vmap(run))
     jax.block_until_ready(train(keys))
     t0 = time.perf_counter()
     jax.block_until_ready(train(keys))
@@ -121,9 +129,14 @@ def evaluate(env_id: str, out: Path, seeds: int, results: Path) -> dict:
               "run": json.loads((out / "summary.json").read_text()), "agents": {}}
     for name, dueling in (("DDQN", False), ("Dueling DDQN", True)):
         arms = {}
-        for arm, env, budget in (("synthetic", se, settings["se_budget"]),
-                                 ("real", real, settings["real_budget"])):
-            agent = DQN(total_timesteps=budget, dueling=dueling, **DDQN)
+        candidates = [("synthetic", se, DQN(total_timesteps=settings["se_budget"],
+                                            dueling=dueling, **DDQN)),
+                      ("real", real, DQN(total_timesteps=settings["real_budget"],
+                                         dueling=dueling, **DDQN))]
+        if env_id in CONFIGS["dqn"]:  # also the DQN configuration tuned for the real env
+            candidates.append(("real, tuned config", real,
+                               DQN(**config("dqn", env_id), dueling=dueling)))
+        for arm, env, agent in candidates:
             arms[arm] = evaluate_arm(agent, env, real, keys, 20, settings["solved"])
             print(name, arm, {k: v for k, v in arms[arm].items() if k != "mean_returns"},
                   flush=True)

@@ -21,3 +21,4 @@ from .learner import (
     MetaState as MetaState,
     distribution_strategies as distribution_strategies,
 )
+from .shaping import centered_ranks_with_ties as centered_ranks_with_ties

@@ -1,0 +1,180 @@
+"""Write `docs/learning-environments.md` from the results of the synthetic-MDP and
+reward-network experiments (nothing is recomputed here).
+
+    python experiments/learning_environments_report.py
+
+Inputs: `experiments/results/synthetic_mdp/<env>.json` (from `experiments/synthetic_mdp.py`),
+`experiments/results/reward_networks/<env>.json` (from `experiments/reward_networks.py`) and the
+figures those scripts and `experiments/synthetic_mdp_histograms.py` write to `docs/images/`.
+"""
+
+import json
+from pathlib import Path
+
+from synthax.checkpoints.io import atomic_write_text
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "experiments" / "results"
+DOC = ROOT / "docs" / "learning-environments.md"
+
+
+def _steps(value) -> str:
+    return "-" if value is None else f"{value:,.0f}"
+
+
+def _solved(entry: dict) -> str:
+    return f"{entry['solved_fraction'] * 100:.0f}%"
+
+
+def synthetic_mdp_section() -> list[str]:
+    lines = [
+        "## Synthetic MDPs (DDQN inner loop)",
+        "",
+        "A [`SyntheticMDP`][synthax.envs.SyntheticMDP] (transition, reward and termination "
+        "networks; episodes start from the real reset) is meta-learned with SNES so that a "
+        "double DQN trained on it for a fixed number of steps does well in the real "
+        "environment. Then DDQN, and Dueling DDQN (not seen in meta-learning), are trained on "
+        "the synthetic MDP and on the real environment with the same seeds, their greedy "
+        "policies evaluated on the real environment (10 episodes) at 20 evenly spaced points; "
+        "*steps to solve* is the first point whose mean real return reaches the solved level.",
+        "",
+        "```",
+        "python experiments/synthetic_mdp.py --env CartPole-v1",
+        "python experiments/synthetic_mdp.py --env Acrobot-v1",
+        "python experiments/learning_environments_report.py",
+        "```",
+        "",
+    ]
+    found = False
+    for env_id in ("CartPole-v1", "Acrobot-v1"):
+        path = RESULTS / "synthetic_mdp" / f"{env_id}.json"
+        if not path.exists():
+            lines += [f"**{env_id}**: not run yet.", ""]
+            continue
+        found = True
+        report = json.loads(path.read_text())
+        run = report["run"]
+        lines += [
+            f"### {env_id} (solved at a mean return of {report['solved_return']:g}; "
+            f"{report['seeds']} seeds)",
+            "",
+            f"Meta-learning: {run['generations']} generations of SNES (population "
+            f"{run['meta']['population_size']}, sigma {run['meta']['sigma_init']}), DDQN "
+            f"trained {run['train_steps']:,} steps per candidate, "
+            f"{run['wall_seconds'] / 60:.1f} min on this 2-core CPU.",
+            "",
+            "| agent | trained on | solved | median steps to solve | final real return | "
+            "train seconds per 1k steps (all seeds, vmapped) | wall seconds to the median |",
+            "|---|---|---|---|---|---|---|",
+        ]
+        for agent, arms in report["agents"].items():
+            for arm, r in arms.items():
+                per_k = r["seconds_per_step_all_seeds"] * 1000
+                median = r["median_steps_to_solve"]
+                to_median = ("-" if median is None
+                             else f"{median * r['seconds_per_step_all_seeds']:.2f}")
+                lines.append(
+                    f"| {agent} | {arm} ({r['budget_steps']:,} steps, evaluated every "
+                    f"{r['eval_every_steps']:,}) | {_solved(r)} | {_steps(median)} | "
+                    f"{r['final_mean_return']:.1f} | {per_k:.3f} | {to_median} |")
+        lines += ["", f"![meta-training curve](images/smdp_meta_{env_id}.png)", ""]
+    if found:
+        lines += [
+            "### What the CartPole synthetic MDP produces (the seed's Figures 4 and 8)",
+            "",
+            "A DDQN trained on the synthetic MDP acts (epsilon 0.1) in real CartPole; for each "
+            "real transition the synthetic MDP predicts the next state and reward at the same "
+            "state and action.",
+            "",
+            "```",
+            "python experiments/synthetic_mdp_histograms.py --env CartPole-v1",
+            "```",
+            "",
+            "![next states](images/smdp_CartPole-v1_next_states.png)",
+            "![rewards](images/smdp_CartPole-v1_rewards.png)",
+            "![visited](images/smdp_CartPole-v1_visited.png)",
+            "",
+        ]
+    return lines
+
+
+def reward_network_section() -> list[str]:
+    lines = [
+        "## Reward networks",
+        "",
+        "A [`RewardNetwork`][synthax.envs.RewardNetwork] keeps the real dynamics and replaces "
+        "or augments the reward (variants in the API page; the seed's `reward_env_type` "
+        "numbers map to them). Each variant is meta-learned with evosax's `Open_ES` "
+        "(antithetic sampling, the seed's mirrored NES; SGD step 0.1; centered ranks in which "
+        "tied candidates share their rank, so plateaus do not move the search) for the "
+        "[`StepsToSolve`][synthax.meta.StepsToSolve] objective. Then the training agent and an "
+        "agent not seen in meta-learning are trained with the learned reward and with the real "
+        "reward (same seeds), and their greedy policies are evaluated on the *real* reward.",
+        "",
+        "```",
+        "python experiments/reward_networks.py --env CliffWalking-v0",
+        "python experiments/reward_networks.py --env CartPole-v1 --variants ...",
+        "python experiments/reward_networks.py --env MountainCarContinuous-v0 --variants ...",
+        "python experiments/learning_environments_report.py",
+        "```",
+        "",
+    ]
+    for env_id in ("CliffWalking-v0", "CartPole-v1", "MountainCarContinuous-v0"):
+        path = RESULTS / "reward_networks" / f"{env_id}.json"
+        if not path.exists():
+            lines += [f"**{env_id}**: not run yet.", ""]
+            continue
+        report = json.loads(path.read_text())
+        arms = report["arms"]
+        first = next(iter(arms.values()))
+        train, transfer = first["train"], first["transfer"]
+        lines += [
+            f"### {env_id} (solved at a mean real return of {report['solved_return']:g}; "
+            f"{report['seeds']} seeds; {train['budget_steps']:,} steps, evaluated every "
+            f"{train['eval_every_steps']:,})",
+            "",
+            f"| reward | {train['agent']}: solved | median steps to solve | final real return "
+            f"| {transfer['agent']} (transfer): solved | median steps | final real return | "
+            "meta-learning |",
+            "|---|---|---|---|---|---|---|---|",
+        ]
+        for arm, entry in arms.items():
+            a, b = entry["train"], entry["transfer"]
+            meta = entry.get("meta")
+            meta_text = "-" if meta is None else (
+                f"{meta['generations']} gens, {meta['wall_seconds'] / 60:.1f} min")
+            lines.append(
+                f"| {arm} | {_solved(a)} | {_steps(a['median_steps_to_solve'])} | "
+                f"{a['final_mean_return']:.1f} | {_solved(b)} | "
+                f"{_steps(b['median_steps_to_solve'])} | {b['final_mean_return']:.1f} | "
+                f"{meta_text} |")
+        lines.append("")
+        if env_id == "CliffWalking-v0":
+            lines += ["Learned rewards per state and action (the reward the agent sees for "
+                      "taking that action in that cell):", ""]
+            for arm in arms:
+                image = ROOT / "docs" / "images" / f"cliff_reward_{arm}.png"
+                if image.exists():
+                    lines.append(f"![{arm}](images/{image.name})")
+            lines.append("")
+    return lines
+
+
+def main():
+    lines = [
+        "# Synthetic MDPs and reward networks",
+        "",
+        "Everything *learning_environments* (Ferreira et al. 2022, arXiv:2202.02790) offers, "
+        "measured on this 2-core CPU. This page is written by "
+        "`python experiments/learning_environments_report.py` from the committed results; "
+        "each table names the command that recomputes it.",
+        "",
+        *synthetic_mdp_section(),
+        *reward_network_section(),
+    ]
+    atomic_write_text(DOC, "\n".join(lines).rstrip() + "\n")
+    print(DOC.relative_to(ROOT))
+
+
+if __name__ == "__main__":
+    main()
