@@ -148,10 +148,26 @@ def reward_network_section() -> list[str]:
                 f"{a['final_mean_return']:.1f} | {_solved(b)} | "
                 f"{_steps(b['median_steps_to_solve'])} | {b['final_mean_return']:.1f} | "
                 f"{meta_text} |")
+        failed = [arm for arm, entry in arms.items() if entry["train"]["solved_fraction"] == 0]
+        faster = [arm for arm, entry in arms.items() if arm != "real reward"
+                  and entry["train"]["median_steps_to_solve"] is not None
+                  and (arms["real reward"]["train"]["median_steps_to_solve"] is None
+                       or entry["train"]["median_steps_to_solve"]
+                       < arms["real reward"]["train"]["median_steps_to_solve"])]
+        lines += [
+            "",
+            "*Solved* counts the seeds whose greedy policy reached the solved return at one of "
+            "the evaluation points; *median steps to solve* is over those seeds; *final real "
+            "return* is the mean over seeds at the end of the budget.",
+            "",
+            f"With the learned reward, {train['agent']} reaches the solved level in fewer median "
+            f"steps than with the real reward for: {', '.join(faster) or 'none'}. "
+            f"No seed solved the task within the budget for: {', '.join(failed) or 'none'}.",
+        ]
         lines.append("")
         if env_id == "CliffWalking-v0":
-            lines += ["Learned rewards per state and action (the reward the agent sees for "
-                      "taking that action in that cell):", ""]
+            lines += ["The learned part of the reward per state and action (heat maps; "
+                      "`--stage heatmaps` redraws them):", ""]
             for arm in arms:
                 image = ROOT / "docs" / "images" / f"cliff_reward_{arm}.png"
                 if image.exists():

@@ -13,6 +13,7 @@ SARSA, DDQN -> Dueling DDQN, TD3 -> PPO).
     python experiments/reward_networks.py --env CliffWalking-v0            # all ten variants
     python experiments/reward_networks.py --env CartPole-v1 --variants additive potential_additive
     python experiments/reward_networks.py --env CliffWalking-v0 --stage evaluate
+    python experiments/reward_networks.py --env CliffWalking-v0 --stage heatmaps
 
 Runs are resumable (`experiments/runs/RewardNetwork-<env>-<variant>/`); results go to
 `experiments/results/reward_networks/<env>.json` and, for Cliff Walking, heat maps of the
@@ -76,7 +77,7 @@ SETTINGS = {
                             learning_starts=1000, hidden_size=64),
         transfer=("PPO", lambda n: PPO(total_timesteps=n)), solved=90.0,
         meta_steps=20_000, eval_steps=50_000, points=10, episodes=4, variants=NON_INFO,
-        info_keys=(), network=dict(hidden_size=32), generations=15, population_size=16,
+        info_keys=(), network=dict(hidden_size=32), generations=10, population_size=8,
         sigma_init=0.1, learning_rate=0.1,
     ),
 }
@@ -183,8 +184,9 @@ def evaluate(env_id: str, variants: list[str], seeds: int) -> dict:
 
 
 def heat_map(rn: RewardNetwork, variant: str) -> Path:
-    """The learned reward of every state and action of Cliff Walking (the reward the agent sees
-    for taking that action there), one panel per action: the seed's reward heat maps."""
+    """The learned part of the reward (without the real reward of additive variants) for every
+    state and action of Cliff Walking, one panel per action: the seed's reward heat maps.
+    Cliff and goal cells are not states the agent acts in and are left blank."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -193,20 +195,20 @@ def heat_map(rn: RewardNetwork, variant: str) -> Path:
     real = rn.env
     rows, cols = CliffWalking.num_rows, CliffWalking.num_cols
     names = ["up", "right", "down", "left"]
+    key = jax.random.key(0)
 
-    def reward(cell, action):
-        _, state = real.reset(jax.random.key(0))
+    def learned(cell, action):
+        _, state = real.reset(key)
         state = eqx.tree_at(lambda s: s.position, state, jnp.asarray(cell, jnp.int32))
-        obs = jax.nn.one_hot(cell, rows * cols)
-        rn_state = eqx.tree_at(lambda s: (s.inner, s.obs), rn.reset(jax.random.key(0))[1],
-                               (state, obs))
-        return rn.transition(jax.random.key(0), rn_state, jnp.asarray(action))[2]
+        next_obs, _, _, _, _, info = real.transition(key, state, jnp.asarray(action))
+        return rn.learned_reward(jax.nn.one_hot(cell, rows * cols), next_obs, info)
 
-    grid = jax.vmap(lambda c: jax.vmap(lambda a: reward(c, a))(jnp.arange(4)))(
+    grid = jax.vmap(lambda c: jax.vmap(lambda a: learned(c, a))(jnp.arange(4)))(
         jnp.arange(rows * cols))
-    grid = np.asarray(grid).reshape(rows, cols, 4)
+    grid = np.array(grid).reshape(rows, cols, 4)
+    grid[rows - 1, 1:] = np.nan  # the cliff and the goal
     fig, axes = plt.subplots(2, 2, figsize=(11, 4.2), constrained_layout=True)
-    vmax = float(np.max(np.abs(grid)))
+    vmax = float(np.nanmax(np.abs(grid)))
     for a, ax in enumerate(axes.flat):
         im = ax.imshow(grid[:, :, a], cmap="RdBu", vmin=-vmax, vmax=vmax)
         ax.set_title(f"action {names[a]}")
@@ -214,10 +216,11 @@ def heat_map(rn: RewardNetwork, variant: str) -> Path:
         ax.set_yticks([])
         for r in range(rows):
             for c in range(cols):
-                ax.text(c, r, f"{grid[r, c, a]:.1f}", ha="center", va="center", fontsize=6)
-    fig.colorbar(im, ax=axes, shrink=0.8, label="reward seen by the agent")
-    fig.suptitle(f"Cliff Walking: learned reward, variant '{variant}' (start bottom left, "
-                 "goal bottom right, cliff between)")
+                if np.isfinite(grid[r, c, a]):
+                    ax.text(c, r, f"{grid[r, c, a]:.2f}", ha="center", va="center", fontsize=6)
+    fig.colorbar(im, ax=axes, shrink=0.8, label="learned reward")
+    fig.suptitle(f"Cliff Walking, variant '{variant}': learned part of the reward per state and "
+                 "action (start bottom left; cliff and goal blank)")
     path = ROOT / "docs" / "images" / f"cliff_reward_{variant}.png"
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp.png")
@@ -233,7 +236,8 @@ def main():
     parser.add_argument("--variants", nargs="+", choices=list(VARIANTS), default=None)
     parser.add_argument("--generations", type=int, default=None)
     parser.add_argument("--seeds", type=int, default=10)
-    parser.add_argument("--stage", choices=["all", "metalearn", "evaluate"], default="all")
+    parser.add_argument("--stage", choices=["all", "metalearn", "evaluate", "heatmaps"],
+                        default="all")
     args = parser.parse_args()
     enable_compilation_cache()
     settings = SETTINGS[args.env]
@@ -246,6 +250,9 @@ def main():
             metalearn(args.env, variant, args.generations or settings["generations"])
     if args.stage in ("all", "evaluate"):
         evaluate(args.env, variants, args.seeds)
+    if args.stage == "heatmaps" and args.env == "CliffWalking-v0":
+        for variant in variants:
+            print(heat_map(load_rn(args.env, variant), variant).relative_to(ROOT))
 
 
 if __name__ == "__main__":

@@ -16,6 +16,36 @@ def bounds(values: Any, size: int) -> tuple[float, ...]:
     return tuple(float(v) for v in array)
 
 
+def checked_spaces(observation_low, observation_high, num_actions, action_low, action_high):
+    """Validated static space arguments of a synthetic environment.
+
+    **Returns:** `(observation_low, observation_high, num_actions, action_low, action_high,
+    action_dim)` with bounds as float tuples; `action_dim` is the size of the action's network
+    encoding (`num_actions` one-hot entries, or the `Box` size).
+
+    **Raises:** `ValueError` when neither or both of `num_actions` and the action bounds are
+    given, `num_actions < 1`, or `low > high` anywhere.
+    """
+    obs_dim = len(np.atleast_1d(np.asarray(observation_low)))
+    obs_low, obs_high = bounds(observation_low, obs_dim), bounds(observation_high, obs_dim)
+    if any(lo > hi for lo, hi in zip(obs_low, obs_high)):
+        raise ValueError("observation_low must be <= observation_high in every dimension")
+    if (num_actions is None) == (action_low is None or action_high is None):
+        raise ValueError(
+            "give either num_actions (Discrete actions) or action_low and action_high "
+            "(Box actions), not both and not neither"
+        )
+    if num_actions is not None:
+        if int(num_actions) < 1:
+            raise ValueError(f"num_actions must be >= 1, got {num_actions}")
+        return obs_low, obs_high, int(num_actions), None, None, int(num_actions)
+    action_dim = len(np.atleast_1d(np.asarray(action_low)))
+    act_low, act_high = bounds(action_low, action_dim), bounds(action_high, action_dim)
+    if any(lo > hi for lo, hi in zip(act_low, act_high)):
+        raise ValueError("action_low must be <= action_high in every dimension")
+    return obs_low, obs_high, None, act_low, act_high, action_dim
+
+
 def space_arguments(env: AbstractEnvironment) -> dict[str, Any]:
     """`observation_low`, `observation_high` and either `num_actions` or `action_low` and
     `action_high` of `env`'s spaces, flattened, as synthetic environments' constructors take

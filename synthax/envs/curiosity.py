@@ -27,6 +27,7 @@ from jaxtyping import Array, Float, PRNGKeyArray
 from synthax.nn import mlp
 
 from .base import AbstractEnvironment, Observation, StepResult
+from .wrapper import AbstractWrapper
 
 _NETWORKS = ("encoder", "forward_model", "inverse_model")
 
@@ -77,7 +78,7 @@ def _concrete(value: Array) -> float | None:
         return None
 
 
-class Curiosity(AbstractEnvironment):
+class Curiosity(AbstractWrapper):
     """`env` with the Intrinsic Curiosity Module bonus of Pathak et al. (2017) added to (or in
     place of) its reward; the ICM learns online, one Adam step per transition.
 
@@ -349,22 +350,3 @@ class Curiosity(AbstractEnvironment):
         spec = eqx.tree_at(lambda e: e.env, spec, jax.tree.map(lambda _: False, self.env))
         return eqx.tree_at(lambda e: (e.eta, e.beta, e.learning_rate), spec, (False,) * 3)
 
-    def for_agent(self, agent: Any) -> "Curiosity":
-        """This wrapper around `env.for_agent(agent)` (e.g. a reward network bound to the
-        agent's discount)."""
-        inner = self.env.for_agent(agent)
-        if inner is self.env:
-            return self
-        return eqx.tree_at(lambda e: e.env, self, inner)
-
-    @property
-    def observation_space(self) -> spaces.Box:
-        return self.env.observation_space
-
-    @property
-    def action_space(self) -> spaces.Discrete | spaces.Box:
-        return self.env.action_space
-
-    @property
-    def max_steps_in_episode(self) -> int:
-        return self.env.max_steps_in_episode

@@ -31,12 +31,12 @@ from typing import Any
 import equinox as eqx
 import jax
 import jax.numpy as jnp
-from gymnax.environments import spaces
 from jaxtyping import Array, Float, PRNGKeyArray
 
 from synthax.nn import ACTIVATIONS, mlp
 
 from .base import AbstractEnvironment, Observation, StepResult
+from .wrapper import AbstractWrapper
 
 # variant -> (potential-based, additive, uses the info vector, linear in the info vector)
 VARIANTS: dict[str, tuple[bool, bool, bool, bool]] = {
@@ -67,7 +67,7 @@ class RewardNetworkState(eqx.Module):
     obs: Float[Array, " obs_dim"]
 
 
-class RewardNetwork(AbstractEnvironment):
+class RewardNetwork(AbstractWrapper):
     """A real environment whose reward comes from a learned network (one of `VARIANTS`).
 
     **Arguments:**
@@ -227,15 +227,3 @@ class RewardNetwork(AbstractEnvironment):
         info = {**info, "real_reward": jnp.asarray(reward, jnp.float32)}
         return (obs, RewardNetworkState(inner, flat), shaped.astype(jnp.float32), terminated,
                 truncated, info)
-
-    @property
-    def observation_space(self) -> spaces.Box:
-        return self.env.observation_space
-
-    @property
-    def action_space(self) -> spaces.Discrete | spaces.Box:
-        return self.env.action_space
-
-    @property
-    def max_steps_in_episode(self) -> int:
-        return self.env.max_steps_in_episode

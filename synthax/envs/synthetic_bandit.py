@@ -15,7 +15,7 @@ import numpy as np
 from gymnax.environments import spaces
 from jaxtyping import Array, Float, Int, PRNGKeyArray
 
-from ._spaces import bounds, box, encode_action, space_arguments
+from ._spaces import box, checked_spaces, encode_action, space_arguments
 from .base import AbstractEnvironment, Observation, StepResult
 
 
@@ -80,29 +80,10 @@ class SyntheticContextualBandit(AbstractEnvironment):
         max_steps_in_episode: int = 1,
         bound_observations: bool = True,
     ):
-        obs_dim = len(np.atleast_1d(np.asarray(observation_low)))
-        self.observation_low = bounds(observation_low, obs_dim)
-        self.observation_high = bounds(observation_high, obs_dim)
-        if any(lo > hi for lo, hi in zip(self.observation_low, self.observation_high)):
-            raise ValueError("observation_low must be <= observation_high in every dimension")
-        if (num_actions is None) == (action_low is None or action_high is None):
-            raise ValueError(
-                "give either num_actions (Discrete actions) or action_low and action_high "
-                "(Box actions), not both and not neither"
-            )
-        if num_actions is not None:
-            if int(num_actions) < 1:
-                raise ValueError(f"num_actions must be >= 1, got {num_actions}")
-            self.num_actions = int(num_actions)
-            self.action_low = self.action_high = None
-            action_dim = self.num_actions
-        else:
-            action_dim = len(np.atleast_1d(np.asarray(action_low)))
-            self.num_actions = None
-            self.action_low = bounds(action_low, action_dim)
-            self.action_high = bounds(action_high, action_dim)
-            if any(lo > hi for lo, hi in zip(self.action_low, self.action_high)):
-                raise ValueError("action_low must be <= action_high in every dimension")
+        (self.observation_low, self.observation_high, self.num_actions, self.action_low,
+         self.action_high, action_dim) = checked_spaces(
+            observation_low, observation_high, num_actions, action_low, action_high)
+        obs_dim = len(self.observation_low)
         self.latent_dim = int(latent_dim) if latent_dim is not None else obs_dim
         self.hidden_size = int(hidden_size)
         if max_steps_in_episode < 1:

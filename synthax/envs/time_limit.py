@@ -4,11 +4,11 @@ from typing import Any
 
 import equinox as eqx
 import jax.numpy as jnp
-from gymnax.environments import spaces
 from jaxtyping import Array, Int, PRNGKeyArray
 
 from .base import AbstractEnvironment, Observation, StepResult
 from .gymnax_env import GymnaxEnvironment
+from .wrapper import AbstractWrapper
 
 
 def with_max_steps(env: AbstractEnvironment, max_steps: int) -> AbstractEnvironment:
@@ -41,7 +41,7 @@ class TimeLimitState(eqx.Module):
     time: Int[Array, ""]
 
 
-class TimeLimit(AbstractEnvironment):
+class TimeLimit(AbstractWrapper):
     """Truncate episodes of `env` after `max_steps` steps, where `max_steps` may be traced.
 
     **Arguments:**
@@ -75,14 +75,6 @@ class TimeLimit(AbstractEnvironment):
         time = state.time + 1
         cut = jnp.logical_and(time >= self.max_steps, jnp.logical_not(terminated))
         return obs, TimeLimitState(inner, time), reward, terminated, truncated | cut, info
-
-    @property
-    def observation_space(self) -> spaces.Box:
-        return self.env.observation_space
-
-    @property
-    def action_space(self) -> spaces.Discrete | spaces.Box:
-        return self.env.action_space
 
     @property
     def max_steps_in_episode(self) -> int:

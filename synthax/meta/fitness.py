@@ -64,7 +64,21 @@ class FinalReturn(eqx.Module):
         return fitness(agent, train_env, real_env, key, num_eval_episodes)
 
 
-class AreaUnderCurve(eqx.Module):
+class _CurveObjective(eqx.Module):
+    """An objective computed from the real learning curve at `num_points` evaluations."""
+
+    num_points: eqx.AbstractVar[int]
+
+    def __check_init__(self):
+        if self.num_points < 1:
+            raise ValueError(f"num_points must be >= 1, got {self.num_points}")
+
+    def _curve(self, agent, train_env, real_env, key, num_eval_episodes):
+        return learning_curve(agent, train_env, real_env, key, self.num_points,
+                              num_eval_episodes)
+
+
+class AreaUnderCurve(_CurveObjective):
     """Objective: the mean real return over `num_points` evaluations during training (the
     normalised area under the real learning curve); higher when the agent learns sooner.
 
@@ -74,17 +88,11 @@ class AreaUnderCurve(eqx.Module):
 
     num_points: int = eqx.field(static=True, default=10)
 
-    def __check_init__(self):
-        if self.num_points < 1:
-            raise ValueError(f"num_points must be >= 1, got {self.num_points}")
-
     def __call__(self, agent, train_env, real_env, key, num_eval_episodes) -> Float[Array, ""]:
-        curve = learning_curve(agent, train_env, real_env, key, self.num_points,
-                               num_eval_episodes)
-        return jnp.mean(curve.returns)
+        return jnp.mean(self._curve(agent, train_env, real_env, key, num_eval_episodes).returns)
 
 
-class StepsToSolve(eqx.Module):
+class StepsToSolve(_CurveObjective):
     """Objective: how few agent steps the training environment needs until the real mean
     return reaches `threshold` (Ferreira et al. 2022, Section 4: train until solved).
 
@@ -93,19 +101,15 @@ class StepsToSolve(eqx.Module):
     (`best`: the best mean real return reached), so unsolved candidates still rank by how close
     they came.
 
-    **Raises:** `ValueError` if `num_points < 1`.
+    **Raises:** `ValueError` if `num_points < 1`; at call time as
+    [`learning_curve`][synthax.evaluation.learning_curve].
     """
 
     threshold: float = eqx.field(static=True)
     num_points: int = eqx.field(static=True, default=10)
 
-    def __check_init__(self):
-        if self.num_points < 1:
-            raise ValueError(f"num_points must be >= 1, got {self.num_points}")
-
     def __call__(self, agent, train_env, real_env, key, num_eval_episodes) -> Float[Array, ""]:
-        curve = learning_curve(agent, train_env, real_env, key, self.num_points,
-                               num_eval_episodes)
+        curve = self._curve(agent, train_env, real_env, key, num_eval_episodes)
         solved, steps = steps_to_solve(curve, self.threshold)
         total = curve.steps[-1].astype(jnp.float32)
         best = jnp.max(curve.mean_returns)
