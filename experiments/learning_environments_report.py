@@ -26,6 +26,21 @@ def _solved(entry: dict) -> str:
     return f"{entry['solved_fraction'] * 100:.0f}%"
 
 
+def _histogram_stats() -> list[str]:
+    path = RESULTS / "synthetic_mdp" / "CartPole-v1_histograms.json"
+    if not path.exists():
+        return []
+    stats = json.loads(path.read_text())
+    return [
+        f"{stats['real_transitions']:,} real transitions. In the synthetic MDP itself the "
+        f"greedy policy's episodes last {stats['synthetic_mean_episode_length']:.1f} steps on "
+        f"average ({stats['synthetic_one_step_fraction']:.0%} of {stats['synthetic_episodes']} "
+        "end after one step). The histograms compare its next states and rewards with the "
+        "real ones at the same states and actions.",
+        "",
+    ]
+
+
 def synthetic_mdp_section() -> list[str]:
     lines = [
         "## Synthetic MDPs (DDQN inner loop)",
@@ -61,7 +76,8 @@ def synthetic_mdp_section() -> list[str]:
             f"Meta-learning: {run['generations']} generations of SNES (population "
             f"{run['meta']['population_size']}, sigma {run['meta']['sigma_init']}), DDQN "
             f"trained {run['train_steps']:,} steps per candidate, "
-            f"{run['wall_seconds'] / 60:.1f} min on this 2-core CPU.",
+            f"{run['wall_seconds'] / 60:.1f} min on this 2-core CPU. Seconds were measured "
+            "while other experiments shared the two cores.",
             "",
             "| agent | trained on | solved | median steps to solve | final real return | "
             "train seconds per 1k steps (all seeds, vmapped) | wall seconds to the median |",
@@ -90,6 +106,7 @@ def synthetic_mdp_section() -> list[str]:
             "python experiments/synthetic_mdp_histograms.py --env CartPole-v1",
             "```",
             "",
+            *_histogram_stats(),
             "![next states](images/smdp_CartPole-v1_next_states.png)",
             "![rewards](images/smdp_CartPole-v1_rewards.png)",
             "![visited](images/smdp_CartPole-v1_visited.png)",

@@ -14,6 +14,7 @@ writes `docs/images/smdp_<env>_{next_states,rewards,visited}.png`.
 """
 
 import argparse
+import json
 from pathlib import Path
 
 import equinox as eqx
@@ -28,6 +29,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 from synthax._compilation_cache import enable_compilation_cache  # noqa: E402
 from synthax.agents import DQN  # noqa: E402
 from synthax.checkpoints import load_environment  # noqa: E402
+from synthax.checkpoints.io import atomic_write_text  # noqa: E402
 from synthax.envs import make  # noqa: E402
 from synthax.evaluation import evaluate  # noqa: E402
 
@@ -90,6 +92,12 @@ def main():
     one_step = float(np.mean(np.asarray(lengths) == 1))
     print(f"synthetic episodes of the greedy policy: mean length {float(np.mean(lengths)):.1f} "
           f"steps, {one_step:.0%} end after one step")
+    stats = {"real_transitions": int(obs.shape[0]), "synthetic_episodes": int(lengths.shape[0]),
+             "synthetic_mean_episode_length": float(np.mean(lengths)),
+             "synthetic_one_step_fraction": one_step}
+    out = ROOT / "experiments" / "results" / "synthetic_mdp" / f"{args.env}_histograms.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(out, json.dumps(stats, indent=2) + "\n")
     names = NAMES[args.env]
     slug = args.env
 
