@@ -66,12 +66,19 @@ def space_arguments(env: AbstractEnvironment) -> dict[str, Any]:
     return arguments
 
 
-def box(low: tuple[float, ...], high: tuple[float, ...]) -> spaces.Box:
-    """A float32 gymnax `Box` with NumPy bounds (static under `jit`), infinite bounds clipped
-    to float32's range."""
-    f32 = np.finfo(np.float32)
-    low_array = np.clip(np.asarray(low), f32.min, f32.max).astype(np.float32)
-    high_array = np.clip(np.asarray(high), f32.min, f32.max).astype(np.float32)
+def box(
+    low: tuple[float, ...], high: tuple[float, ...], clip_to_float32: bool = True
+) -> spaces.Box:
+    """A float32 gymnax `Box` with NumPy bounds (static under `jit`). Observation spaces clip
+    infinite bounds to float32's range; action spaces keep them (`clip_to_float32=False`), so
+    agents that need finite action bounds can tell."""
+    low_array = np.asarray(low, np.float64)
+    high_array = np.asarray(high, np.float64)
+    if clip_to_float32:
+        f32 = np.finfo(np.float32)
+        low_array = np.clip(low_array, f32.min, f32.max)
+        high_array = np.clip(high_array, f32.min, f32.max)
+    low_array, high_array = low_array.astype(np.float32), high_array.astype(np.float32)
     return spaces.Box(low_array, high_array, low_array.shape, jnp.float32)
 
 

@@ -237,7 +237,7 @@ class SyntheticMDP(AbstractEnvironment):
     def action_space(self) -> spaces.Discrete | spaces.Box:
         if self.num_actions is not None:
             return spaces.Discrete(self.num_actions)
-        return box(self.action_low, self.action_high)
+        return box(self.action_low, self.action_high, clip_to_float32=False)
 
     @property
     def max_steps_in_episode(self) -> int:
