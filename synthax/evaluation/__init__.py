@@ -1,6 +1,6 @@
 """Evaluation: rollouts in real environments and interval statistics over runs."""
 
-from .learning_curve import (
+from .curves import (
     LearningCurve as LearningCurve,
     learning_curve as learning_curve,
     steps_to_solve as steps_to_solve,
