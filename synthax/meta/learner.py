@@ -38,7 +38,8 @@ def _build_strategy(name: str, population_size: int, solution: Any, sigma_init: 
     cls = algorithms[name]
     kwargs = dict(strategy_kwargs or {})
     if "std_schedule" in inspect.signature(cls.__init__).parameters:
-        kwargs["std_schedule"] = optax.constant_schedule(float(sigma_init))
+        # A `std_schedule` given in `strategy_kwargs` wins over the constant `sigma_init`.
+        kwargs.setdefault("std_schedule", optax.constant_schedule(float(sigma_init)))
     try:
         strategy = cls(population_size=population_size, solution=solution, **kwargs)
     except (TypeError, AssertionError) as error:
