@@ -7,13 +7,14 @@ antithetic sampling is the seed's mirrored sampling, with SGD steps of 0.1 and c
 which tied candidates share their rank) so that the agent solves the real task in
 as few steps as possible (`StepsToSolve`). Afterwards, over `--seeds` seeds, we count the agent
 steps each variant needs until the greedy policy reaches the real solved return, beside the
-real reward, for the training agent and for an agent not seen in meta-learning (Q-learning ->
-SARSA, DDQN -> Dueling DDQN, TD3 -> PPO).
+real reward and the curiosity (ICM) baseline, for the training agent and for an agent not seen
+in meta-learning (Q-learning -> SARSA, DDQN -> Dueling DDQN, TD3 -> PPO).
 
     python experiments/reward_networks.py --env CliffWalking-v0            # all ten variants
     python experiments/reward_networks.py --env CartPole-v1 --variants additive potential_additive
     python experiments/reward_networks.py --env CliffWalking-v0 --stage evaluate
     python experiments/reward_networks.py --env CliffWalking-v0 --stage heatmaps
+    python experiments/reward_networks.py --env CartPole-v1 --stage baselines   # real + ICM only
 
 Runs are resumable (`experiments/runs/RewardNetwork-<env>-<variant>/`); results go to
 `experiments/results/reward_networks/<env>.json` and, for Cliff Walking, heat maps of the
@@ -35,7 +36,7 @@ from synthax._compilation_cache import enable_compilation_cache
 from synthax.agents import DQN, PPO, SARSA, TD3, QLearning
 from synthax.checkpoints import load_environment, save_environment
 from synthax.checkpoints.io import atomic_write_text
-from synthax.envs import CliffWalking, RewardNetwork, make
+from synthax.envs import CliffWalking, Curiosity, RewardNetwork, make
 from synthax.envs.reward_network import VARIANTS
 from synthax.evaluation import learning_curve, steps_to_solve
 from synthax.meta import InnerLoop, MetaLearner, StepsToSolve, centered_ranks_with_ties
@@ -44,6 +45,10 @@ from synthax.plotting import plot_meta_training
 
 ROOT = Path(__file__).resolve().parent.parent
 NON_INFO = [v for v in VARIANTS if "info" not in v]
+# The curiosity baseline with the seed's ICM settings (default_config_cmc.yaml: eta 0.5, beta 0.2,
+# learning rate 1e-4, 64 features, 128 hidden units); it is not meta-learned.
+ICM = dict(eta=0.5, beta=0.2, learning_rate=1e-4, feature_dim=64, hidden_size=128)
+ICM_ARM = "ICM curiosity (baseline)"
 
 
 def _ddqn(steps, dueling=False):
@@ -160,9 +165,12 @@ def evaluate(env_id: str, variants: list[str], seeds: int) -> dict:
                         "DDQN" if env_id == "CartPole-v1" else "TD3", s["agent"]),
               "transfer": (transfer_name, transfer)}
     report.setdefault("arms", {})
-    arms = [("real reward", None)] + [(v, v) for v in variants]
+    arms = [("real reward", None), (ICM_ARM, None)] + [(v, v) for v in variants]
     for arm, variant in arms:
-        train_env = real if variant is None else load_rn(env_id, variant)
+        if arm == ICM_ARM:
+            train_env = Curiosity(real, jax.random.key(3), **ICM)
+        else:
+            train_env = real if variant is None else load_rn(env_id, variant)
         entry = {}
         for role, (name, factory) in agents.items():
             entry[role] = {"agent": name, **curve_stats(
@@ -175,6 +183,9 @@ def evaluate(env_id: str, variants: list[str], seeds: int) -> dict:
             entry["meta"] = {"generations": summary["generations"],
                              "wall_seconds": summary["wall_seconds"]}
         report["arms"][arm] = entry
+    first = ["real reward", ICM_ARM]  # the baselines first, then the variants in VARIANTS order
+    order = first + [v for v in VARIANTS if v in report["arms"]]
+    report["arms"] = {arm: report["arms"][arm] for arm in order if arm in report["arms"]}
     results_path.parent.mkdir(parents=True, exist_ok=True)
     atomic_write_text(results_path, json.dumps(report, indent=2) + "\n")
     if env_id == "CliffWalking-v0":
@@ -236,8 +247,8 @@ def main():
     parser.add_argument("--variants", nargs="+", choices=list(VARIANTS), default=None)
     parser.add_argument("--generations", type=int, default=None)
     parser.add_argument("--seeds", type=int, default=10)
-    parser.add_argument("--stage", choices=["all", "metalearn", "evaluate", "heatmaps"],
-                        default="all")
+    parser.add_argument("--stage", choices=["all", "metalearn", "evaluate", "baselines",
+                                            "heatmaps"], default="all")
     args = parser.parse_args()
     enable_compilation_cache()
     settings = SETTINGS[args.env]
@@ -250,6 +261,8 @@ def main():
             metalearn(args.env, variant, args.generations or settings["generations"])
     if args.stage in ("all", "evaluate"):
         evaluate(args.env, variants, args.seeds)
+    if args.stage == "baselines":  # only the real-reward and ICM arms, kept beside the variants
+        evaluate(args.env, [], args.seeds)
     if args.stage == "heatmaps" and args.env == "CliffWalking-v0":
         for variant in variants:
             print(heat_map(load_rn(args.env, variant), variant).relative_to(ROOT))
