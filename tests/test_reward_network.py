@@ -114,3 +114,18 @@ def test_info_vector_variants_on_cliff_walking():
         else:
             expected = -1.0 + net(position)
         assert float(reward) == pytest.approx(float(expected), rel=1e-5)
+
+
+def test_checkpoint_round_trip_of_a_cliff_walking_reward_network(tmp_path):
+    from synthax.checkpoints import load_environment, save_environment
+
+    rn = RewardNetwork(make("CliffWalking-v0"), "potential_additive_info", jax.random.key(0),
+                       info_keys=("position",), hidden_size=8, gamma=0.9)
+    save_environment(tmp_path / "rn.eqx", rn, "CliffWalking-v0")
+    back = load_environment(tmp_path / "rn.eqx", "CliffWalking-v0")
+    assert back.config() == rn.config() and back.variant == "potential_additive_info"
+    _, state = back.reset(jax.random.key(1))
+    reward = back.transition(jax.random.key(2), state, jnp.asarray(0))[2]
+    _, state = rn.reset(jax.random.key(1))
+    assert float(reward) == pytest.approx(float(rn.transition(jax.random.key(2), state,
+                                                              jnp.asarray(0))[2]))

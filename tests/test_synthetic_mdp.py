@@ -100,3 +100,17 @@ def test_agents_train_on_it_and_the_meta_learner_searches_it(cartpole):
         SyntheticMDP.for_environment(jax.random.key(0), pendulum, hidden_size=8),
         jax.random.key(1))
     assert metrics["episode_return"].shape == (td3.num_iterations,)
+
+
+def test_checkpoint_round_trip_rebuilds_the_reset_environment(cartpole, tmp_path):
+    from synthax.checkpoints import load_environment, save_environment
+
+    se = SyntheticMDP.for_environment(jax.random.key(0), cartpole, hidden_size=8, residual=True)
+    save_environment(tmp_path / "se.eqx", se, "CartPole-v1")
+    back = load_environment(tmp_path / "se.eqx", "CartPole-v1")
+    assert back.config() == se.config()
+    for a, b in zip(jax.tree.leaves(eqx.filter(se, eqx.is_array)),
+                    jax.tree.leaves(eqx.filter(back, eqx.is_array))):
+        np.testing.assert_array_equal(a, b)
+    key = jax.random.key(4)
+    np.testing.assert_array_equal(back.reset(key)[0], se.reset(key)[0])
