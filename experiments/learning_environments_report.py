@@ -130,8 +130,11 @@ def reward_network_section() -> list[str]:
         "",
         "```",
         "python experiments/reward_networks.py --env CliffWalking-v0",
-        "python experiments/reward_networks.py --env CartPole-v1 --variants ...",
-        "python experiments/reward_networks.py --env MountainCarContinuous-v0 --variants ...",
+        "python experiments/reward_networks.py --env CartPole-v1",
+        "python experiments/reward_networks.py --env MountainCarContinuous-v0 "
+        "--variants potential_exclusive exclusive",
+        "python experiments/reward_networks.py --env MountainCarContinuous-v0 "
+        "--variants additive potential_additive --generations 40",
         "python experiments/learning_environments_report.py",
         "```",
         "",
