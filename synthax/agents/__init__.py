@@ -57,4 +57,3 @@ def sample_agent(name: str, key: PRNGKeyArray, **fixed) -> AbstractAgent:
     if overlap:
         raise ValueError(f"{sorted(overlap)} are sampled; do not also fix them")
     return make_agent(name, **fixed, **sampled)
-

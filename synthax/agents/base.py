@@ -6,10 +6,10 @@ from typing import Any
 import equinox as eqx
 from jaxtyping import PRNGKeyArray
 
+from synthax._filter import filter_scan
 from synthax.envs import AbstractEnvironment
 
 from ._fields import check_off_policy_sizes
-from .policy import Policy
 
 
 class AbstractAgent(eqx.Module):
@@ -17,19 +17,44 @@ class AbstractAgent(eqx.Module):
 
     Hyperparameters that are numbers are array fields, so `eqx.filter_vmap` over a stack of
     agents trains many configurations in one compiled program; sizes are static fields.
+
+    Subclasses implement `init`, `update` (one iteration), `policy` and `num_iterations`;
+    `train` scans `update` over all iterations, and
+    [`learning_curve`][synthax.evaluation.learning_curve] scans it in segments.
     """
 
     @abc.abstractmethod
+    def init(self, env: AbstractEnvironment, key: PRNGKeyArray) -> Any:
+        """The training state before the first iteration (networks, optimiser, environments)."""
+
+    @abc.abstractmethod
+    def update(self, env: AbstractEnvironment, state: Any) -> tuple[Any, dict[str, Any]]:
+        """One iteration: the new state and a dict of scalar metrics."""
+
+    @abc.abstractmethod
+    def policy(self, state: Any) -> Any:
+        """The policy of a training state (what `train` returns and evaluation runs): a module
+        called as `policy(obs, key) -> action`, e.g. a [`Policy`][synthax.agents.Policy]."""
+
+    @property
+    @abc.abstractmethod
+    def num_iterations(self) -> int:
+        """Iterations of `update` in `total_timesteps` environment steps."""
+
     def train(
         self, env: AbstractEnvironment, key: PRNGKeyArray
-    ) -> tuple[Policy, dict[str, Any]]:
-        """Train from scratch on `env`.
+    ) -> tuple[Any, dict[str, Any]]:
+        """Train from scratch on `env` (real or synthetic) for `total_timesteps` steps.
 
-        **Returns:** the final policy and a dict of per-iteration metric arrays.
+        **Returns:** the final policy (`policy` of the last state) and the metrics of every
+        iteration, each an array of shape `(num_iterations,)`.
+
+        **Raises:** `ValueError` as the agent's `init` (e.g. an action space it cannot handle).
         """
-
-    # Agents also provide `init(env, key) -> state`, `update(env, state) -> (state, metrics)`
-    # (one iteration), `policy(state)` and `num_iterations`; `train` scans `update`.
+        state = self.init(env, key)
+        state, metrics = filter_scan(lambda s, _: self.update(env, s), state, None,
+                                     self.num_iterations)
+        return self.policy(state), metrics
 
 
 class AbstractOffPolicyAgent(AbstractAgent):

@@ -26,7 +26,6 @@ import numpy as np
 import optax
 from jaxtyping import Array, Float, Int, PRNGKeyArray
 
-from synthax._filter import filter_scan
 from synthax.envs import AbstractEnvironment
 
 from ._fields import box_bounds, f32, f32_or_inf, i32
@@ -344,24 +343,6 @@ class DeterministicActorCritic(AbstractOffPolicyAgent):
         """The current [`DeterministicPolicy`][synthax.agents.ddpg.DeterministicPolicy] of a
         training state."""
         return DeterministicPolicy(state.actor, self.exploration_noise)
-
-    def train(
-        self, env: AbstractEnvironment, key: PRNGKeyArray
-    ) -> tuple[DeterministicPolicy, dict[str, Array]]:
-        """Train for `total_timesteps` env steps.
-
-        **Arguments:** `env`, the training environment (real or synthetic) with a `Box` action
-        space; `key`.
-
-        **Returns:** the final [`DeterministicPolicy`][synthax.agents.ddpg.DeterministicPolicy]
-        and metrics, each a float32 array of shape `(num_iterations,)`.
-
-        **Raises:** `ValueError` as `init`.
-        """
-        state = self.init(env, key)
-        state, metrics = filter_scan(lambda s, _: self.update(env, s), state, None,
-                                     self.num_iterations)
-        return self.policy(state), metrics
 
 
 class DDPG(DeterministicActorCritic):

@@ -13,13 +13,13 @@ import jax.numpy as jnp
 import optax
 from jaxtyping import Array, Float, Int, PRNGKeyArray
 
-from synthax._filter import filter_scan
 from synthax.envs import AbstractEnvironment
 
 from ._fields import boolean, f32, i32
 from ._masked import mean_or_nan, tree_where
 from .base import AbstractOffPolicyAgent
 from .buffer import ReplayBuffer
+from .exploration import linear_epsilon
 from .networks import DuelingQNetwork, mlp, polyak
 from .rollout import EnvBatch, mean_episode_return, reset_batch, step_batch
 
@@ -122,9 +122,8 @@ class DQN(AbstractOffPolicyAgent):
 
     def epsilon(self, env_steps: Array) -> Float[Array, ""]:
         """Linear decay from `eps_start` to `eps_end` over `exploration_fraction` of training."""
-        duration = jnp.maximum(self.exploration_fraction * self.total_timesteps, 1.0)
-        frac = jnp.clip(env_steps / duration, 0.0, 1.0)
-        return self.eps_start + frac * (self.eps_end - self.eps_start)
+        return linear_epsilon(self.eps_start, self.eps_end, self.exploration_fraction,
+                              self.total_timesteps, env_steps)
 
     def _loss(self, q_network, target_network, batch) -> Array:
         q = jax.vmap(q_network)(batch["obs"])
@@ -191,11 +190,3 @@ class DQN(AbstractOffPolicyAgent):
     def policy(self, state: DQNState) -> GreedyPolicy:
         """The greedy policy of a training state's online Q-network."""
         return GreedyPolicy(state.q_network)
-
-    def train(self, env: AbstractEnvironment, key: PRNGKeyArray) -> tuple[GreedyPolicy, dict]:
-        """Train for `total_timesteps` env steps; returns the greedy policy and per-iteration
-        metrics (arrays of shape `(num_iterations,)`)."""
-        state = self.init(env, key)
-        state, metrics = filter_scan(lambda s, _: self.update(env, s), state, None,
-                                     self.num_iterations)
-        return self.policy(state), metrics

@@ -14,7 +14,6 @@ import jax.numpy as jnp
 import optax
 from jaxtyping import Array, Float, Int, PRNGKeyArray
 
-from synthax._filter import filter_scan
 from synthax.envs import AbstractEnvironment
 
 from ._fields import box_bounds, f32
@@ -243,19 +242,3 @@ class PPO(AbstractAgent):
     def policy(self, state: PPOState) -> Policy:
         """The current [`Policy`][synthax.agents.Policy] of a training state."""
         return state.model.policy
-
-    def train(
-        self, env: AbstractEnvironment, key: PRNGKeyArray
-    ) -> tuple[Policy, dict[str, Array]]:
-        """Train for `total_timesteps` environment steps.
-
-        **Arguments:** `env`, the training environment (real or synthetic); `key`.
-
-        **Returns:** the final [`Policy`][synthax.agents.Policy] and metrics, each a float32
-        array of shape `(num_iterations,)`.
-        """
-        state = self.init(env, key)
-        state, metrics = filter_scan(
-            lambda s, _: self.update(env, s), state, None, self.num_iterations
-        )
-        return self.policy(state), metrics

@@ -25,7 +25,6 @@ import numpy as np
 import optax
 from jaxtyping import Array, Float, Int, PRNGKeyArray
 
-from synthax._filter import filter_scan
 from synthax.envs import AbstractEnvironment
 
 from ._fields import box_bounds, f32, f32_or_nan, i32
@@ -371,19 +370,3 @@ class SAC(AbstractOffPolicyAgent):
     def policy(self, state: SACState) -> SACPolicy:
         """The current [`SACPolicy`][synthax.agents.sac.SACPolicy] of a training state."""
         return state.policy
-
-    def train(
-        self, env: AbstractEnvironment, key: PRNGKeyArray
-    ) -> tuple[SACPolicy, dict[str, Array]]:
-        """Train for `total_timesteps` env steps.
-
-        **Arguments:** `env`, the training environment (real or synthetic; `Discrete` or `Box`
-        actions); `key`.
-
-        **Returns:** the final [`SACPolicy`][synthax.agents.sac.SACPolicy] and per-iteration
-        metrics (float32 arrays of shape `(num_iterations,)`).
-        """
-        state = self.init(env, key)
-        state, metrics = filter_scan(lambda s, _: self.update(env, s), state, None,
-                                     self.num_iterations)
-        return self.policy(state), metrics

@@ -21,11 +21,11 @@ import jax.numpy as jnp
 import numpy as np
 from jaxtyping import Array, Float, Int, PRNGKeyArray
 
-from synthax._filter import filter_scan
 from synthax.envs import AbstractEnvironment
 
 from ._fields import f32
 from .base import AbstractAgent
+from .exploration import linear_epsilon
 from .rollout import EnvBatch, mean_episode_return, reset_batch, step_batch
 
 
@@ -137,9 +137,8 @@ class _TabularTD(AbstractAgent):
 
         **Returns:** a float32 scalar.
         """
-        duration = jnp.maximum(self.exploration_fraction * self.total_timesteps, 1.0)
-        frac = jnp.clip(env_steps / duration, 0.0, 1.0)
-        return self.eps_start + frac * (self.eps_end - self.eps_start)
+        return linear_epsilon(self.eps_start, self.eps_end, self.exploration_fraction,
+                              self.total_timesteps, env_steps)
 
     @staticmethod
     def _state_index(obs: Float[Array, "num_envs obs_dim"]) -> Int[Array, " num_envs"]:
@@ -243,21 +242,6 @@ class _TabularTD(AbstractAgent):
     def policy(self, state: TabularState) -> TabularGreedyPolicy:
         """The greedy policy of a training state's Q-table."""
         return TabularGreedyPolicy(state.q_table)
-
-    def train(
-        self, env: AbstractEnvironment, key: PRNGKeyArray
-    ) -> tuple[TabularGreedyPolicy, dict]:
-        """Train for `total_timesteps` env steps (`num_iterations` updates).
-
-        **Returns:** the greedy policy and per-iteration metrics (float32 arrays of shape
-        `(num_iterations,)`: `episode_return`, `epsilon`, `td_error`).
-
-        **Raises:** `ValueError` as `init`.
-        """
-        state = self.init(env, key)
-        state, metrics = filter_scan(lambda s, _: self.update(env, s), state, None,
-                                     self.num_iterations)
-        return self.policy(state), metrics
 
 
 class QLearning(_TabularTD):
