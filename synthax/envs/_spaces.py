@@ -2,6 +2,7 @@
 
 from typing import Any
 
+import equinox as eqx
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -91,3 +92,47 @@ def encode_action(action: Any, num_actions: int | None, action_low, action_high)
     high = np.asarray(action_high, np.float32)
     return jnp.clip(jnp.reshape(jnp.asarray(action, jnp.float32), low.shape), low, high)
 
+
+
+class SpacesFromBounds(AbstractEnvironment):
+    """Base of synthetic environments whose spaces are static bounds copied from a real one
+    (`SyntheticContextualBandit`, `SyntheticMDP`): the five static space fields, their
+    validation, the network encoding of actions and the two space properties."""
+
+    observation_low: tuple[float, ...] = eqx.field(static=True)
+    observation_high: tuple[float, ...] = eqx.field(static=True)
+    num_actions: int | None = eqx.field(static=True)
+    action_low: tuple[float, ...] | None = eqx.field(static=True)
+    action_high: tuple[float, ...] | None = eqx.field(static=True)
+
+    def _set_spaces(self, observation_low, observation_high, num_actions, action_low,
+                    action_high) -> int:
+        """Validate and store the space arguments (in `__init__`); returns the size of the
+        action's network encoding. **Raises:** as `checked_spaces`."""
+        (self.observation_low, self.observation_high, self.num_actions, self.action_low,
+         self.action_high, action_dim) = checked_spaces(
+            observation_low, observation_high, num_actions, action_low, action_high)
+        return action_dim
+
+    def _space_config(self) -> dict[str, Any]:
+        """The space arguments, JSON-serialisable (for `config`)."""
+        return {
+            "observation_low": list(self.observation_low),
+            "observation_high": list(self.observation_high),
+            "num_actions": self.num_actions,
+            "action_low": None if self.action_low is None else list(self.action_low),
+            "action_high": None if self.action_high is None else list(self.action_high),
+        }
+
+    def _encode_action(self, action: Any) -> jnp.ndarray:
+        return encode_action(action, self.num_actions, self.action_low, self.action_high)
+
+    @property
+    def observation_space(self) -> spaces.Box:
+        return box(self.observation_low, self.observation_high)
+
+    @property
+    def action_space(self) -> spaces.Discrete | spaces.Box:
+        if self.num_actions is not None:
+            return spaces.Discrete(self.num_actions)
+        return box(self.action_low, self.action_high, clip_to_float32=False)

@@ -12,10 +12,9 @@ import equinox as eqx
 import jax
 import jax.numpy as jnp
 import numpy as np
-from gymnax.environments import spaces
 from jaxtyping import Array, Float, Int, PRNGKeyArray
 
-from ._spaces import box, checked_spaces, encode_action, space_arguments
+from ._spaces import SpacesFromBounds, space_arguments
 from .base import AbstractEnvironment, Observation, StepResult
 
 
@@ -26,7 +25,7 @@ class BanditState(eqx.Module):
     time: Int[Array, ""]
 
 
-class SyntheticContextualBandit(AbstractEnvironment):
+class SyntheticContextualBandit(SpacesFromBounds):
     """A one-step synthetic environment whose initial state and reward are neural networks.
 
     Its inexact array leaves (the two networks' weights) are the meta-learned parameters; the
@@ -57,11 +56,6 @@ class SyntheticContextualBandit(AbstractEnvironment):
 
     init_net: eqx.nn.MLP
     reward_net: eqx.nn.MLP
-    observation_low: tuple[float, ...] = eqx.field(static=True)
-    observation_high: tuple[float, ...] = eqx.field(static=True)
-    num_actions: int | None = eqx.field(static=True)
-    action_low: tuple[float, ...] | None = eqx.field(static=True)
-    action_high: tuple[float, ...] | None = eqx.field(static=True)
     latent_dim: int = eqx.field(static=True)
     hidden_size: int = eqx.field(static=True)
     episode_length: int = eqx.field(static=True)
@@ -80,9 +74,8 @@ class SyntheticContextualBandit(AbstractEnvironment):
         max_steps_in_episode: int = 1,
         bound_observations: bool = True,
     ):
-        (self.observation_low, self.observation_high, self.num_actions, self.action_low,
-         self.action_high, action_dim) = checked_spaces(
-            observation_low, observation_high, num_actions, action_low, action_high)
+        action_dim = self._set_spaces(observation_low, observation_high, num_actions,
+                                      action_low, action_high)
         obs_dim = len(self.observation_low)
         self.latent_dim = int(latent_dim) if latent_dim is not None else obs_dim
         self.hidden_size = int(hidden_size)
@@ -113,11 +106,7 @@ class SyntheticContextualBandit(AbstractEnvironment):
     def config(self) -> dict[str, Any]:
         """JSON-serialisable constructor arguments (everything but the key)."""
         return {
-            "observation_low": list(self.observation_low),
-            "observation_high": list(self.observation_high),
-            "num_actions": self.num_actions,
-            "action_low": None if self.action_low is None else list(self.action_low),
-            "action_high": None if self.action_high is None else list(self.action_high),
+            **self._space_config(),
             "latent_dim": self.latent_dim,
             "hidden_size": self.hidden_size,
             "max_steps_in_episode": self.episode_length,
@@ -151,7 +140,7 @@ class SyntheticContextualBandit(AbstractEnvironment):
 
         **Returns:** a float32 scalar.
         """
-        encoded = encode_action(action, self.num_actions, self.action_low, self.action_high)
+        encoded = self._encode_action(action)
         return self.reward_net(jnp.concatenate([obs, encoded]))
 
     def transition(self, key: PRNGKeyArray, state: BanditState, action: Array) -> StepResult:
@@ -166,16 +155,6 @@ class SyntheticContextualBandit(AbstractEnvironment):
             jnp.asarray(False),
             {},
         )
-
-    @property
-    def observation_space(self) -> spaces.Box:
-        return box(self.observation_low, self.observation_high)
-
-    @property
-    def action_space(self) -> spaces.Discrete | spaces.Box:
-        if self.num_actions is not None:
-            return spaces.Discrete(self.num_actions)
-        return box(self.action_low, self.action_high, clip_to_float32=False)
 
     @property
     def max_steps_in_episode(self) -> int:

@@ -14,12 +14,11 @@ from typing import Any
 import equinox as eqx
 import jax
 import jax.numpy as jnp
-from gymnax.environments import spaces
 from jaxtyping import Array, Float, Int, PRNGKeyArray
 
 from synthax.nn import ACTIVATIONS, mlp
 
-from ._spaces import box, checked_spaces, encode_action, space_arguments
+from ._spaces import SpacesFromBounds, space_arguments
 from .base import AbstractEnvironment, Observation, StepResult
 
 INITIAL_STATES = ("real", "learned")
@@ -32,7 +31,7 @@ class MDPState(eqx.Module):
     time: Int[Array, ""]
 
 
-class SyntheticMDP(AbstractEnvironment):
+class SyntheticMDP(SpacesFromBounds):
     """A multi-step synthetic environment whose dynamics, reward and termination are networks.
 
     Its searched parameters are the networks' weights (`learnable`); the real environment used
@@ -70,11 +69,6 @@ class SyntheticMDP(AbstractEnvironment):
     termination_net: eqx.nn.MLP
     init_net: eqx.nn.MLP | None
     reset_env: AbstractEnvironment | None
-    observation_low: tuple[float, ...] = eqx.field(static=True)
-    observation_high: tuple[float, ...] = eqx.field(static=True)
-    num_actions: int | None = eqx.field(static=True)
-    action_low: tuple[float, ...] | None = eqx.field(static=True)
-    action_high: tuple[float, ...] | None = eqx.field(static=True)
     episode_length: int = eqx.field(static=True)
     initial_state: str = eqx.field(static=True)
     residual: bool = eqx.field(static=True)
@@ -100,9 +94,8 @@ class SyntheticMDP(AbstractEnvironment):
         activation: str = "leaky_relu",
         latent_dim: int | None = None,
     ):
-        (self.observation_low, self.observation_high, self.num_actions, self.action_low,
-         self.action_high, action_dim) = checked_spaces(
-            observation_low, observation_high, num_actions, action_low, action_high)
+        action_dim = self._set_spaces(observation_low, observation_high, num_actions,
+                                      action_low, action_high)
         obs_dim = len(self.observation_low)
         for name, value in (("max_steps_in_episode", max_steps_in_episode),
                             ("hidden_size", hidden_size), ("num_layers", num_layers)):
@@ -159,11 +152,7 @@ class SyntheticMDP(AbstractEnvironment):
     def config(self) -> dict[str, Any]:
         """JSON-serialisable constructor arguments (everything but the key and `reset_env`)."""
         return {
-            "observation_low": list(self.observation_low),
-            "observation_high": list(self.observation_high),
-            "num_actions": self.num_actions,
-            "action_low": None if self.action_low is None else list(self.action_low),
-            "action_high": None if self.action_high is None else list(self.action_high),
+            **self._space_config(),
             "max_steps_in_episode": self.episode_length,
             "initial_state": self.initial_state,
             "residual": self.residual,
@@ -186,7 +175,7 @@ class SyntheticMDP(AbstractEnvironment):
         return jnp.clip(jnp.nan_to_num(obs), space.low, space.high)
 
     def _inputs(self, obs: Float[Array, " obs_dim"], action: Array) -> Float[Array, " in_size"]:
-        encoded = encode_action(action, self.num_actions, self.action_low, self.action_high)
+        encoded = self._encode_action(action)
         return jnp.concatenate([obs, encoded])
 
     def reset(self, key: PRNGKeyArray) -> tuple[Observation, MDPState]:
@@ -228,16 +217,6 @@ class SyntheticMDP(AbstractEnvironment):
             truncated,
             {},
         )
-
-    @property
-    def observation_space(self) -> spaces.Box:
-        return box(self.observation_low, self.observation_high)
-
-    @property
-    def action_space(self) -> spaces.Discrete | spaces.Box:
-        if self.num_actions is not None:
-            return spaces.Discrete(self.num_actions)
-        return box(self.action_low, self.action_high, clip_to_float32=False)
 
     @property
     def max_steps_in_episode(self) -> int:
