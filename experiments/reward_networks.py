@@ -57,20 +57,20 @@ def _ddqn(steps, dueling=False):
                target_update_freq=50)
 
 
-# Per environment: the training agent and the transfer agent (functions of the step budget),
+# Per environment: the training and the transfer agent (name, function of the step budget),
 # the solved return, evaluation points and episodes, the variants (the info variants need an
 # info vector: Cliff Walking's position; gymnax's CartPole and MountainCarContinuous have none,
 # as in the seed, whose info_dim is 0 for them), and the outer loop.
 SETTINGS = {
     "CliffWalking-v0": dict(
-        make=CliffWalking, agent=lambda n: QLearning(total_timesteps=n),
+        make=CliffWalking, agent=("Q-learning", lambda n: QLearning(total_timesteps=n)),
         transfer=("SARSA", lambda n: SARSA(total_timesteps=n)), solved=-20.0,
         meta_steps=5000, eval_steps=5000, points=50, episodes=1, variants=list(VARIANTS),
         info_keys=("position",), network=dict(hidden_size=32), generations=100,
         population_size=32, sigma_init=0.1, learning_rate=0.1,
     ),
     "CartPole-v1": dict(
-        make=lambda: make("CartPole-v1"), agent=_ddqn,
+        make=lambda: make("CartPole-v1"), agent=("DDQN", _ddqn),
         transfer=("Dueling DDQN", lambda n: _ddqn(n, dueling=True)), solved=475.0,
         meta_steps=30_000, eval_steps=60_000, points=20, episodes=8, variants=NON_INFO,
         info_keys=(), network=dict(hidden_size=32), generations=20, population_size=16,
@@ -78,8 +78,8 @@ SETTINGS = {
     ),
     "MountainCarContinuous-v0": dict(
         make=lambda: make("MountainCarContinuous-v0"),
-        agent=lambda n: TD3(total_timesteps=n, num_envs=10, buffer_size=n, batch_size=128,
-                            learning_starts=1000, hidden_size=64),
+        agent=("TD3", lambda n: TD3(total_timesteps=n, num_envs=10, buffer_size=n,
+                                    batch_size=128, learning_starts=1000, hidden_size=64)),
         transfer=("PPO", lambda n: PPO(total_timesteps=n)), solved=90.0,
         meta_steps=20_000, eval_steps=50_000, points=10, episodes=4, variants=NON_INFO,
         info_keys=(), network=dict(hidden_size=32), generations=10, population_size=8,
@@ -100,7 +100,7 @@ def build(env_id: str, variant: str):
                              **s["network"])
     objective = StepsToSolve(threshold=s["solved"], num_points=s["points"])
     learner = MetaLearner(
-        real, InnerLoop(s["agent"](s["meta_steps"]), objective=objective), template,
+        real, InnerLoop(s["agent"][1](s["meta_steps"]), objective=objective), template,
         strategy="Open_ES", population_size=s["population_size"], sigma_init=s["sigma_init"],
         strategy_kwargs={"optimizer": optax.sgd(s["learning_rate"]),
                          "fitness_shaping_fn": centered_ranks_with_ties},
@@ -160,10 +160,7 @@ def evaluate(env_id: str, variants: list[str], seeds: int) -> dict:
     results_path = ROOT / "experiments" / "results" / "reward_networks" / f"{env_id}.json"
     report = json.loads(results_path.read_text()) if results_path.exists() else {}
     report.update({"env_id": env_id, "seeds": seeds, "solved_return": s["solved"]})
-    transfer_name, transfer = s["transfer"]
-    agents = {"train": ("Q-learning" if env_id == "CliffWalking-v0" else
-                        "DDQN" if env_id == "CartPole-v1" else "TD3", s["agent"]),
-              "transfer": (transfer_name, transfer)}
+    agents = {"train": s["agent"], "transfer": s["transfer"]}
     report.setdefault("arms", {})
     arms = [("real reward", None), (ICM_ARM, None)] + [(v, v) for v in variants]
     for arm, variant in arms:
