@@ -1,11 +1,12 @@
 import equinox as eqx
 import jax
 import jax.numpy as jnp
+import numpy as np
 import pytest
 
 from synthax.agents import DQN, PPO
 from synthax.envs import make
-from synthax.evaluation import LearningCurve, learning_curve, steps_to_solve
+from synthax.evaluation import LearningCurve, evaluate, learning_curve, steps_to_solve
 from synthax.meta import AreaUnderCurve, FinalReturn, StepsToSolve
 
 from .conftest import TINY_DQN, TINY_PPO
@@ -32,6 +33,10 @@ def test_last_point_is_the_trained_policy(cartpole):
     curve = eqx.filter_jit(learning_curve)(agent, cartpole, cartpole, key, 1, 4)
     # One point: train everything, then evaluate, exactly as `train` + `evaluate`.
     assert curve.steps.tolist() == [agent.total_timesteps]
+    k_init, k_eval = jax.random.split(key)
+    policy, _ = eqx.filter_jit(agent.train)(cartpole, k_init)
+    expected = evaluate(policy, cartpole, jax.random.split(k_eval, 1)[0], 4).returns
+    np.testing.assert_allclose(curve.returns[0], expected)
 
 
 def test_steps_to_solve_picks_the_first_point():
