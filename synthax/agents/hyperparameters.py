@@ -64,7 +64,7 @@ SEARCH_SPACES: dict[str, dict[str | tuple[str, ...], tuple]] = {
         "gamma": (1.0, 0.99, 0.95, 0.9),
         "eps_end": (0.01, 0.05, 0.1),
     },
-    "sarsa": {  # without 1.0: SARSA's greedy policy then loops on about half the seeds
+    "sarsa": {  # without 1.0: the on-policy target then overwrites each entry by one sample
         "learning_rate": (0.5, 0.25, 0.1),
         "gamma": (1.0, 0.99, 0.95, 0.9),
         "eps_end": (0.01, 0.05, 0.1),

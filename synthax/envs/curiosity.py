@@ -88,11 +88,9 @@ class Curiosity(AbstractWrapper):
     - `key`: PRNG key for the ICM networks' initialisation.
     - `feature_dim`: size of the features `phi(s)` (float32 `(feature_dim,)`).
     - `hidden_size`: width of the single hidden layer of each of the three networks.
-    - `eta`: scale of the intrinsic reward (Eq. 6), a non-negative float; default 0.01. The
-      initial bonus on CartPole-v1 with the default sizes is of order 0.1-1 (it shrinks as the
-      forward model learns), so 0.01 keeps it well below CartPole's +1 per step while still
-      ranking novel transitions; raise it for sparse-reward tasks or `exclusive=True` runs where
-      only the ranking matters.
+    - `eta`: scale of the intrinsic reward (Eq. 6), a non-negative float; default 0.01, a small
+      bonus beside a dense extrinsic reward (the bonus shrinks as the forward model learns).
+      Ferreira et al.'s ICM baseline uses 0.5 (`experiments/reward_networks.py` does too).
     - `beta`: weight of the forward loss against the inverse loss in `[0, 1]` (Eq. 7; paper:
       0.2).
     - `learning_rate`: the ICM's Adam step size, a positive float (default 1e-3).
