@@ -241,7 +241,7 @@ def run_metalearning(
                 "more than `generations` "
                 f"(saved {saved}, requested {requested})"
             )
-        saved_generation = int(read_header(state_path)["generation"])
+        saved_generation = latest_generation(out)
         if config.generations < saved_generation:
             raise ResumeError(
                 f"cannot resume {out} with generations={config.generations}: its checkpoint is "
