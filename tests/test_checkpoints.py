@@ -36,6 +36,19 @@ def test_round_trip(tmp_path, bandit):
     assert json.loads(first_line)["format"] == "synthax.checkpoint"
 
 
+def test_round_trip_keeps_scale_reward_input(tmp_path):
+    env = SyntheticContextualBandit.for_environment(
+        jax.random.PRNGKey(3), make("MountainCar-v0"), scale_reward_input=True
+    )
+    path = tmp_path / "env.eqx"
+    save_environment(path, env, "MountainCar-v0")
+    loaded = load_environment(path, env_id="MountainCar-v0")
+    assert loaded.scale_reward_input is True
+    obs, _ = loaded.reset(jax.random.PRNGKey(0))
+    action = jnp.asarray(1, jnp.int32)
+    assert float(loaded.reward(obs, action)) == float(env.reward(obs, action))
+
+
 def test_wrong_env_id(tmp_path, bandit):
     path = tmp_path / "env.eqx"
     save_environment(path, bandit, "CartPole-v1")

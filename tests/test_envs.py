@@ -99,6 +99,23 @@ def test_bandit_clips_box_actions():
     np.testing.assert_allclose(env.reward(obs, jnp.array([-100.0])), at_low)
 
 
+def test_bandit_scale_reward_input():
+    """The reward network reads bounded dimensions mapped to [-1, 1]; unbounded ones as they are."""
+    key = jax.random.PRNGKey(0)
+    raw = SyntheticContextualBandit(key, [-1.2, -0.07, -np.inf], [0.6, 0.07, np.inf], 3)
+    scaled = SyntheticContextualBandit(key, [-1.2, -0.07, -np.inf], [0.6, 0.07, np.inf], 3,
+                                       scale_reward_input=True)
+    assert scaled.config()["scale_reward_input"] and not raw.config()["scale_reward_input"]
+    obs = jnp.array([0.6, -0.035, 5.0])
+    action = jnp.asarray(2, jnp.int32)
+    # Same weights: the scaled bandit at obs equals the raw one at the mapped observation.
+    mapped = jnp.array([1.0, -0.5, 5.0])
+    np.testing.assert_allclose(scaled.reward(obs, action), raw.reward(mapped, action), rtol=1e-6)
+    assert not np.allclose(scaled.reward(obs, action), raw.reward(obs, action))
+    # Resets are unchanged: only the reward network's input is scaled.
+    np.testing.assert_allclose(scaled.reset(key)[0], raw.reset(key)[0])
+
+
 def test_bandit_rejects_bad_arguments():
     key = jax.random.PRNGKey(0)
     with pytest.raises(ValueError, match="num_actions"):

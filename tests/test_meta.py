@@ -69,6 +69,17 @@ def test_config_rejects_unknown_keys_and_bad_values():
         MetaLearnConfig(population_size=0)
 
 
+def test_config_scale_reward_input_reaches_the_template():
+    from synthax.meta.run import build_learner
+
+    old = tiny_config().to_dict()
+    del old["scale_reward_input"]  # a config.json written before the field existed
+    assert MetaLearnConfig.from_dict(old).scale_reward_input is False
+    learner = build_learner(tiny_config(env_id="MountainCar-v0", scale_reward_input=True))
+    assert learner.template.scale_reward_input is True
+    assert build_learner(tiny_config()).template.scale_reward_input is False
+
+
 def test_run_writes_outputs_and_refuses_mismatched_resume(tmp_path):
     config = tiny_config()
     summary = run_metalearning(config, tmp_path)

@@ -43,6 +43,12 @@ class SyntheticContextualBandit(SpacesFromBounds):
     - `max_steps_in_episode`: episode length, 1 for a contextual bandit.
     - `bound_observations`: squash observations into the real bounds (below). Only imports of
       environments learned without it (synthetic-gymnax's) turn it off.
+    - `scale_reward_input`: the reward network reads each bounded observation dimension mapped
+      linearly from the real bounds to [-1, 1] (unbounded dimensions as they are). Without it
+      (the paper's network) a dimension with a small range, such as MountainCar's velocity
+      (|v| <= 0.07), barely moves the reward of a randomly initialised network, and no agent
+      trained on such a bandit learns a velocity-dependent policy; see
+      `experiments/configs/mountaincar.yaml` for the measurement.
 
     **Observation bounds:** with `bound_observations` (the default), each dimension with finite
     bounds is squashed into them with a scaled `tanh` and unbounded dimensions are only clipped
@@ -60,6 +66,7 @@ class SyntheticContextualBandit(SpacesFromBounds):
     hidden_size: int = eqx.field(static=True)
     episode_length: int = eqx.field(static=True)
     bound_observations: bool = eqx.field(static=True)
+    scale_reward_input: bool = eqx.field(static=True)
 
     def __init__(
         self,
@@ -73,6 +80,7 @@ class SyntheticContextualBandit(SpacesFromBounds):
         hidden_size: int = 32,
         max_steps_in_episode: int = 1,
         bound_observations: bool = True,
+        scale_reward_input: bool = False,
     ):
         action_dim = self._set_spaces(observation_low, observation_high, num_actions,
                                       action_low, action_high)
@@ -83,6 +91,7 @@ class SyntheticContextualBandit(SpacesFromBounds):
             raise ValueError(f"max_steps_in_episode must be >= 1, got {max_steps_in_episode}")
         self.episode_length = int(max_steps_in_episode)
         self.bound_observations = bool(bound_observations)
+        self.scale_reward_input = bool(scale_reward_input)
         k_init, k_reward = jax.random.split(key)
         self.init_net = eqx.nn.MLP(
             self.latent_dim, obs_dim, self.hidden_size, 1, activation=jax.nn.relu, key=k_init
@@ -111,14 +120,22 @@ class SyntheticContextualBandit(SpacesFromBounds):
             "hidden_size": self.hidden_size,
             "max_steps_in_episode": self.episode_length,
             "bound_observations": self.bound_observations,
+            "scale_reward_input": self.scale_reward_input,
         }
 
-    def _squash(self, x: Float[Array, " obs_dim"]) -> Float[Array, " obs_dim"]:
+    def _center_half(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per dimension: whether the real bounds are finite, their centre and half-width
+        (0 and 1 for unbounded dimensions), as float32."""
         low64 = np.asarray(self.observation_low, np.float64)
         high64 = np.asarray(self.observation_high, np.float64)
         bounded = np.isfinite(low64) & np.isfinite(high64) & (high64 - low64 < 1e30)
-        center = np.where(bounded, (low64 + high64) / 2, 0.0).astype(np.float32)
-        half = np.maximum(np.where(bounded, (high64 - low64) / 2, 1.0), 1e-12).astype(np.float32)
+        low64, high64 = np.where(bounded, low64, -1.0), np.where(bounded, high64, 1.0)
+        center = ((low64 + high64) / 2).astype(np.float32)
+        half = np.maximum((high64 - low64) / 2, 1e-12).astype(np.float32)
+        return bounded, center, half
+
+    def _squash(self, x: Float[Array, " obs_dim"]) -> Float[Array, " obs_dim"]:
+        bounded, center, half = self._center_half()
         space = self.observation_space
         squashed = center + half * jnp.tanh((x - center) / half)
         return jnp.clip(jnp.where(bounded, squashed, x), space.low, space.high)
@@ -141,6 +158,9 @@ class SyntheticContextualBandit(SpacesFromBounds):
         **Returns:** a float32 scalar.
         """
         encoded = self._encode_action(action)
+        if self.scale_reward_input:
+            _, center, half = self._center_half()
+            obs = (obs - center) / half
         return self.reward_net(jnp.concatenate([obs, encoded]))
 
     def transition(self, key: PRNGKeyArray, state: BanditState, action: Array) -> StepResult:

@@ -33,6 +33,10 @@ class MetaLearnConfig:
       `"CMA_ES"`, ...); `sigma_init`: its initial search standard deviation (`std_init`).
     - `population_size`, `generations`.
     - `hidden_size`: width of the synthetic environment's networks.
+    - `scale_reward_input`: the bandit's reward network reads observations mapped from the real
+      bounds to [-1, 1] (see
+      [`SyntheticContextualBandit`][synthax.envs.SyntheticContextualBandit]); off by default,
+      as in the paper.
     - `num_eval_episodes`: real-environment episodes per fitness evaluation.
     - `num_mean_eval_seeds`: agents trained on the population mean each generation.
     - `checkpoint_every`: generations between checkpoints.
@@ -51,6 +55,7 @@ class MetaLearnConfig:
     population_size: int = 32
     generations: int = 60
     hidden_size: int = 32
+    scale_reward_input: bool = False
     num_eval_episodes: int = 8
     num_mean_eval_seeds: int = 8
     checkpoint_every: int = 5

@@ -138,14 +138,17 @@ class MetaLearner(eqx.Module):
     @classmethod
     def for_bandit(
         cls, real_env: AbstractEnvironment, inner_loop: InnerLoop | AbstractAgent,
-        key: PRNGKeyArray, hidden_size: int = 32, **kwargs,
+        key: PRNGKeyArray, hidden_size: int = 32, scale_reward_input: bool = False, **kwargs,
     ) -> "MetaLearner":
         """A meta-learner over synthetic contextual bandits shaped like `real_env`.
 
         The template is a [`SyntheticContextualBandit`][synthax.envs.SyntheticContextualBandit]
-        initialised from `key` with `hidden_size` units; `kwargs` go to the constructor.
+        initialised from `key` with `hidden_size` units and `scale_reward_input`; `kwargs` go
+        to the constructor.
         """
-        template = SyntheticContextualBandit.for_environment(key, real_env, hidden_size=hidden_size)
+        template = SyntheticContextualBandit.for_environment(
+            key, real_env, hidden_size=hidden_size, scale_reward_input=scale_reward_input
+        )
         return cls(real_env, inner_loop, template, **kwargs)
 
     def _combine(self, params: Any) -> AbstractEnvironment:

@@ -65,6 +65,7 @@ def build_learner(config: MetaLearnConfig) -> MetaLearner:
         build_inner_loop(config),
         jax.random.PRNGKey(config.seed + 1),
         hidden_size=config.hidden_size,
+        scale_reward_input=config.scale_reward_input,
         strategy=config.strategy,
         population_size=config.population_size,
         sigma_init=config.sigma_init,
