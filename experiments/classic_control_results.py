@@ -46,22 +46,29 @@ def cell(row):
 
 def evaluate_env(name, env_id, wheel, runs, episodes, force, with_synthax):
     """Evaluate (or load the cached evaluation of) one environment's arms. Before its run has
-    finished (`with_synthax` false) only the synthetic-gymnax and real arms are measured; the
-    cache is redone once synthax's environment exists."""
+    finished (`with_synthax` false) only the synthetic-gymnax and real arms are measured; once
+    synthax's environment exists only its arm is added to a cache of the same size (every arm
+    draws the same hyperparameters and seeds, so the cached arms stay valid)."""
     out = ROOT / "experiments" / "results" / "classic_control" / env_id
+    cached = None
     if (out / "results.json").exists() and not force:
         cached = json.loads((out / "results.json").read_text())
         if not with_synthax or any(r["arm"] == "synthax" for r in cached["rows"]):
             return cached
+        same_size = (cached["metadata"].get("runs"), cached["metadata"].get("episodes"),
+                     cached["metadata"].get("seed")) == (runs, episodes, 0)
+        if not same_size:
+            cached = None
     config = MetaLearnConfig.from_file(ROOT / "experiments" / "configs" / f"{name}.yaml")
     real = make(env_id)
     arms = {}
     if with_synthax:
         arms["synthax"] = load_environment(ROOT / "experiments" / "runs" / env_id / "env.eqx",
                                            env_id)
-    if wheel is not None:
-        arms["synthetic-gymnax"] = import_from_wheel(wheel, real, env_id)
-    arms["real"] = real
+    if cached is None:
+        if wheel is not None:
+            arms["synthetic-gymnax"] = import_from_wheel(wheel, real, env_id)
+        arms["real"] = real
     rows, returns = compare_environments(
         env_id, real, arms, algorithms=tuple(config.agents), agent_kwargs=config.agent_kwargs,
         num_runs=runs, num_eval_episodes=episodes, seed=0,
@@ -69,6 +76,11 @@ def evaluate_env(name, env_id, wheel, runs, episodes, force, with_synthax):
     )
     metadata = {"runs": runs, "episodes": episodes, "seed": 0,
                 "synthetic_gymnax_wheel": Path(wheel).name if wheel else None}
+    if cached is not None:
+        metadata = cached["metadata"]
+        rows = rows + cached["rows"]
+        for algorithm, by_arm in cached["returns"].items():
+            returns.setdefault(algorithm, {}).update(by_arm)
     write_results(out, rows, returns, metadata)
     return {"rows": rows, "returns": returns, "metadata": metadata}
 
@@ -130,12 +142,16 @@ def env_section(name, env_id, results):
             lines += table(env_id, config.agents, results) + [""]
         return lines
     summary = json.loads(summary_path.read_text())
+    config = MetaLearnConfig.from_dict(summary["config"])
     image = ROOT / "docs" / "images" / f"meta_training_{env_id}.png"
     plot_meta_training(run / "log.jsonl", image, title=f"Synthetic-{env_id}: meta-training")
     lines += [
-        f"Meta-learned with `experiments/configs/{name}.yaml`: {summary['strategy']}, population "
+        f"Meta-learned with `experiments/configs/{name}.yaml`: {summary['strategy']} "
+        f"(sigma_init {config.sigma_init:g}), population "
         f"{summary['population_size']}, {summary['generations']} generations, inner loop "
-        f"{', '.join(summary['agents'])} (round-robin, random hyperparameters). "
+        f"{', '.join(summary['agents'])} (round-robin, random hyperparameters)"
+        + ("; the reward network reads observations scaled to [-1, 1] (`scale_reward_input`)"
+           if config.scale_reward_input else "") + ". "
         f"Wall time on this 2-core CPU: **{summary['wall_seconds'] / 60:.1f} min** "
         f"(compile {summary['compile_seconds']:.0f} s).",
         "",

@@ -31,8 +31,9 @@ def main():
         config = MetaLearnConfig.from_file(ROOT / "experiments" / "configs" / f"{name}.yaml")
         out = ROOT / "experiments" / "runs" / config.env_id
         summary_path = out / "summary.json"
-        done = (summary_path.exists()
-                and json.loads(summary_path.read_text())["config"] == config.to_dict())
+        # Compared as configs, so that a summary written before a field existed still matches.
+        done = (summary_path.exists() and MetaLearnConfig.from_dict(
+            json.loads(summary_path.read_text())["config"]) == config)
         if not done:
             resume = (out / "state.eqx").exists()
             print(f"{config.env_id}: {'resuming' if resume else 'starting'} -> {out}",
