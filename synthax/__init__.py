@@ -4,6 +4,11 @@
 `gymnax.make("Synthetic-CartPole-v1")` works in any gymnax code.
 """
 
+# Before anything starts a JAX backend: one CPU device per core (see `synthax.parallel`).
+from .parallel import configure_cpu_devices as _configure_cpu_devices
+
+_configure_cpu_devices()
+
 from ._version import __version__ as __version__
 from .agents import PPO as PPO, Policy as Policy, make_agent as make_agent
 from .checkpoints import load_environment as load_environment, save_environment as save_environment

@@ -17,6 +17,7 @@ from jaxtyping import Array, Float, Int, PRNGKeyArray
 
 from synthax.agents import AGENTS, AbstractAgent, sample_hyperparameters
 from synthax.envs import AbstractEnvironment
+from synthax.parallel import shard_population
 
 from .fitness import FinalReturn, fitness
 
@@ -120,8 +121,11 @@ class InnerLoop(eqx.Module):
              num_eval_episodes: int) -> Float[Array, " population"]:
         agent, key = self._draw(index, key)
         # Only the searched leaves are stacked; a reward network's real environment and discount
-        # are shared by the population.
-        axes = jax.tree.map(lambda searched: 0 if searched else None, envs.learnable())
+        # are shared by the population. The stacked ones are split over the devices.
+        spec = envs.learnable()
+        searched, shared = eqx.partition(envs, spec)
+        envs = eqx.combine(shard_population(searched), shared)
+        axes = jax.tree.map(lambda searched: 0 if searched else None, spec)
         return eqx.filter_vmap(
             lambda env: self.objective(agent, env, real_env, key, num_eval_episodes),
             in_axes=(axes,),
@@ -167,7 +171,7 @@ class InnerLoop(eqx.Module):
         With random hyperparameters each agent has its own draw; otherwise the agents differ
         only in their seeds.
         """
-        keys = jax.random.split(key, num_seeds)
+        keys = shard_population(jax.random.split(key, num_seeds))
 
         def one(k):
             agent, k = self._draw(index, k)

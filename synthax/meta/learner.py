@@ -18,6 +18,7 @@ from jaxtyping import Array, Int, PRNGKeyArray
 
 from synthax.agents import AbstractAgent
 from synthax.envs import AbstractEnvironment, SyntheticContextualBandit, TimeLimit, with_max_steps
+from synthax.parallel import replicate
 
 from .curriculum import HorizonSchedule
 from .inner_loop import InnerLoop
@@ -165,9 +166,17 @@ class MetaLearner(eqx.Module):
         es_state = self.strategy.init(k_init, mean, es_params)
         state = MetaState(es_state, es_params, key, jnp.asarray(0, jnp.int32))
         # Strong dtypes, so that `step` maps a state to one of exactly the same type.
-        return jax.tree.map(
+        state = jax.tree.map(
             lambda x: jnp.array(x, dtype=x.dtype) if eqx.is_array(x) else x, state
         )
+        return self.place(state)
+
+    def place(self, state: MetaState) -> MetaState:
+        """`state` on the devices where `step` leaves it: copied to every device when the
+        population is split over several (see `synthax.parallel`), else unchanged. `init` does
+        this already; call it on a state loaded from disk before passing it to a compiled
+        `step`."""
+        return replicate(state, self.population_size)
 
     def mean_environment(self, state: MetaState) -> AbstractEnvironment:
         """The search distribution's mean as an environment (the run's result)."""

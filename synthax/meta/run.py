@@ -158,6 +158,7 @@ def evolve(
     if state_path.exists():
         skeleton = eqx.filter_eval_shape(learner.init, jax.random.PRNGKey(seed))
         state, header = load(state_path, skeleton, {"kind": "meta_state"})
+        state = learner.place(state)
         elapsed = float(header["wall_seconds"])
     else:
         state, elapsed = learner.init(jax.random.PRNGKey(seed)), 0.0

@@ -1,0 +1,110 @@
+"""Spreading a population over devices: one CPU device per core, and a sharded population axis.
+
+XLA:CPU runs the small matrix products of an inner loop (a 64-unit MLP on minibatches of 50)
+on barely more than one core, however many the machine has. Splitting the CPU into one JAX
+device per core and sharding the population axis over those devices runs one part of the
+population per core. The same sharding spreads a population over several GPUs.
+
+- `configure_cpu_devices()` runs when `synthax` is imported: it asks JAX for one CPU device per
+  usable core, before anything initialises a JAX backend. `SYNTHAX_CPU_DEVICES=N` asks for `N`
+  (`1` keeps JAX's single CPU device). It does nothing when JAX is already running or the host
+  device count is set some other way (`jax_num_cpu_devices`, or `XLA_FLAGS` with
+  `--xla_force_host_platform_device_count`).
+- `shard_population(tree)` constrains every array leaf's leading (population) axis to be split
+  over the default backend's devices; inside `jit` GSPMD then partitions the vmapped work.
+
+Measured on a 2-core CPU: `benchmarks/meta_generation_time.py` (see the README).
+"""
+
+import os
+from typing import Any
+
+import equinox as eqx
+import jax
+from jax.sharding import Mesh, NamedSharding, PartitionSpec
+
+ENV_VAR = "SYNTHAX_CPU_DEVICES"
+AXIS = "population"
+
+
+def usable_cores() -> int:
+    """Cores this process may run on (its CPU affinity), at least 1."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def requested_cpu_devices() -> int:
+    """The CPU device count `SYNTHAX_CPU_DEVICES` asks for, else `usable_cores()`.
+
+    **Raises:** `ValueError` when the variable is set to something other than a positive integer.
+    """
+    value = os.environ.get(ENV_VAR, "").strip()
+    if not value:
+        return usable_cores()
+    try:
+        count = int(value)
+    except ValueError:
+        count = 0
+    if count < 1:
+        raise ValueError(f"{ENV_VAR} must be a positive integer (1 keeps JAX's single CPU "
+                         f"device), got {value!r}")
+    return count
+
+
+def configure_cpu_devices() -> int | None:
+    """Ask JAX for `requested_cpu_devices()` CPU devices, if it is still possible and the user
+    has not chosen a count another way.
+
+    **Returns:** the count set, or `None` when nothing was changed (JAX already initialised, the
+    count set elsewhere, or a request for 1).
+
+    **Raises:** `ValueError` for a bad `SYNTHAX_CPU_DEVICES`.
+    """
+    count = requested_cpu_devices()
+    if count == 1 or jax.config.jax_num_cpu_devices != -1:
+        return None
+    if "xla_force_host_platform_device_count" in os.environ.get("XLA_FLAGS", ""):
+        return None
+    try:
+        jax.config.update("jax_num_cpu_devices", count)
+    except RuntimeError:  # a JAX backend is already running; its device count stays
+        return None
+    return count
+
+
+def population_sharding(population_size: int) -> NamedSharding | None:
+    """A sharding that splits a leading axis of `population_size` over the default backend's
+    devices, or `None` with one device or a size that does not divide evenly."""
+    devices = jax.devices()
+    if len(devices) < 2 or population_size % len(devices):
+        return None
+    return NamedSharding(Mesh(devices, (AXIS,)), PartitionSpec(AXIS))
+
+
+def shard_population(tree: Any) -> Any:
+    """`tree` with every array leaf's leading axis constrained to be split over the devices
+    (`jax.lax.with_sharding_constraint`); unchanged with one device, no array leaves, leaves of
+    different leading sizes, or a size the device count does not divide."""
+    leaves = [x for x in jax.tree.leaves(tree) if eqx.is_array(x)]
+    sizes = {x.shape[0] if x.ndim else None for x in leaves}
+    if len(sizes) != 1 or None in sizes:
+        return tree
+    sharding = population_sharding(sizes.pop())
+    if sharding is None:
+        return tree
+    return jax.tree.map(
+        lambda x: jax.lax.with_sharding_constraint(x, sharding) if eqx.is_array(x) else x, tree
+    )
+
+
+def replicate(tree: Any, population_size: int) -> Any:
+    """`tree`'s array leaves copied to every device when `population_sharding(population_size)`
+    splits the population, so that a jitted step whose outputs are replicated takes back inputs
+    of the same sharding (and compiles once); otherwise `tree` unchanged."""
+    sharding = population_sharding(population_size)
+    if sharding is None:
+        return tree
+    everywhere = NamedSharding(sharding.mesh, PartitionSpec())
+    return jax.tree.map(lambda x: jax.device_put(x, everywhere) if eqx.is_array(x) else x, tree)

@@ -1,0 +1,69 @@
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from synthax.parallel import ENV_VAR, requested_cpu_devices
+
+# Tiny PPO meta-learning (population 8): prints the device count, the sharding of a
+# population-shaped array, every candidate's fitness, and one generation's result.
+SCRIPT = """
+import json, jax, jax.numpy as jnp, equinox as eqx
+import synthax
+from synthax.parallel import shard_population
+from synthax.agents import PPO
+from synthax.envs import make
+from synthax.meta import MetaLearner, InnerLoop
+from tests.conftest import TINY_PPO
+agent = PPO(**{**TINY_PPO, "total_timesteps": 400, "num_steps": 25, "learning_rate": 0.05})
+learner = MetaLearner.for_bandit(make("CartPole-v1"), InnerLoop(agent),
+                                 jax.random.PRNGKey(0), hidden_size=8, population_size=8,
+                                 sigma_init=1.0, num_eval_episodes=2, num_mean_eval_seeds=2)
+state = learner.init(jax.random.PRNGKey(1))
+population, _ = learner.strategy.ask(jax.random.PRNGKey(2), state.es_state, state.es_params)
+scores = eqx.filter_jit(learner.inner_loop.population_fitness)(
+    learner._combine(population), learner.real_env, state.generation, jax.random.PRNGKey(3), 2)
+state, metrics = eqx.filter_jit(learner.step)(state)
+mean = jax.tree.leaves(learner.strategy.get_mean(state.es_state))
+spread = eqx.filter_jit(lambda x: shard_population(x) * 2)(jnp.ones((4, 3)))
+print(json.dumps({"devices": len(jax.devices()),
+                  "shards": len(spread.sharding.device_set),
+                  "scores": [float(x) for x in scores],
+                  "mean_sum": float(sum(jnp.sum(x) for x in mean)),
+                  "metrics": {k: float(v) for k, v in metrics.items()}}))
+"""
+
+
+def _run(devices: str) -> dict:
+    env = {**os.environ, ENV_VAR: devices}
+    env.pop("XLA_FLAGS", None)
+    out = subprocess.run([sys.executable, "-c", SCRIPT], env=env, capture_output=True, text=True,
+                         timeout=600, cwd=os.path.dirname(os.path.dirname(__file__)))
+    assert out.returncode == 0, out.stderr[-3000:]
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def test_population_sharded_over_two_cpu_devices_gives_the_same_generation():
+    one, two = _run("1"), _run("2")
+    assert (one["devices"], one["shards"]) == (1, 1)
+    assert (two["devices"], two["shards"]) == (2, 2)
+    assert len(set(one["scores"])) > 1  # the candidates differ, so the comparison means something
+    np.testing.assert_allclose(two["scores"], one["scores"], rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(two["mean_sum"], one["mean_sum"], rtol=1e-4)
+    for name, value in one["metrics"].items():
+        np.testing.assert_allclose(two["metrics"][name], value, rtol=1e-4, atol=1e-4,
+                                   err_msg=name)
+
+
+def test_requested_cpu_devices(monkeypatch):
+    monkeypatch.setenv(ENV_VAR, "3")
+    assert requested_cpu_devices() == 3
+    monkeypatch.delenv(ENV_VAR)
+    assert requested_cpu_devices() >= 1
+    for bad in ("0", "-2", "two", "1.5"):
+        monkeypatch.setenv(ENV_VAR, bad)
+        with pytest.raises(ValueError, match="positive integer"):
+            requested_cpu_devices()
