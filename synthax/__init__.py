@@ -1,7 +1,9 @@
 """synthax: meta-learned synthetic reinforcement-learning environments in JAX and Equinox.
 
 `import synthax` registers the shipped synthetic environments with gymnax, so
-`gymnax.make("Synthetic-CartPole-v1")` works in any gymnax code.
+`gymnax.make("Synthetic-CartPole-v1")` works in any gymnax code. Imported before JAX starts, it
+also asks JAX for one CPU device per core (`SYNTHAX_CPU_DEVICES=1` keeps one; see
+`synthax.parallel`).
 """
 
 # Before anything starts a JAX backend: one CPU device per core (see `synthax.parallel`).
