@@ -8,10 +8,12 @@ measures that. For each `scale_reward_input` in (off, on) and each `--sigmas` va
 inner-loop algorithm (random hyperparameters, the peer's 10k-step sizes) and a fixed evaluation
 horizon, and counts the generations in which some candidate scored above `--threshold` (default:
 MountainCar-v0 -horizon, i.e. some agent reached the goal in time; MountainCarContinuous-v0 0,
-i.e. some agent collected the goal's +100).
+i.e. some agent collected the goal's +100; Pendulum-v1 -1000, better than PPO's -1327 after 10k
+real steps in docs/results.md).
 
     python experiments/reward_input_scaling.py --env MountainCar-v0
     python experiments/reward_input_scaling.py --env MountainCarContinuous-v0
+    python experiments/reward_input_scaling.py --env Pendulum-v1
 
 Writes `experiments/results/reward_input_scaling/<env_id>.json` and prints a markdown table.
 """
@@ -33,6 +35,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DEFAULTS = {  # agent, evaluation horizon, threshold
     "MountainCar-v0": ("dqn", 1000, -1000.0),
     "MountainCarContinuous-v0": ("ppo", 999, 0.0),
+    "Pendulum-v1": ("ppo", 200, -1000.0),
 }
 
 
