@@ -93,7 +93,6 @@ def encode_action(action: Any, num_actions: int | None, action_low, action_high)
     return jnp.clip(jnp.reshape(jnp.asarray(action, jnp.float32), low.shape), low, high)
 
 
-
 class SpacesFromBounds(AbstractEnvironment):
     """Base of synthetic environments whose spaces are static bounds copied from a real one
     (`SyntheticContextualBandit`, `SyntheticMDP`): the five static space fields, their
