@@ -3,6 +3,7 @@ import json
 import equinox as eqx
 import jax
 import jax.numpy as jnp
+import numpy as np
 import pytest
 
 from synthax.checkpoints import (
@@ -36,15 +37,17 @@ def test_round_trip(tmp_path, bandit):
     assert json.loads(first_line)["format"] == "synthax.checkpoint"
 
 
-def test_round_trip_keeps_scale_reward_input(tmp_path):
+def test_round_trip_keeps_input_scaling(tmp_path):
     env = SyntheticContextualBandit.for_environment(
-        jax.random.PRNGKey(3), make("MountainCar-v0"), scale_reward_input=True
+        jax.random.PRNGKey(3), make("MountainCar-v0"), scale_reward_input=True,
+        scale_initial_state=True,
     )
     path = tmp_path / "env.eqx"
     save_environment(path, env, "MountainCar-v0")
     loaded = load_environment(path, env_id="MountainCar-v0")
-    assert loaded.scale_reward_input is True
+    assert loaded.scale_reward_input is True and loaded.scale_initial_state is True
     obs, _ = loaded.reset(jax.random.PRNGKey(0))
+    np.testing.assert_array_equal(obs, env.reset(jax.random.PRNGKey(0))[0])
     action = jnp.asarray(1, jnp.int32)
     assert float(loaded.reward(obs, action)) == float(env.reward(obs, action))
 

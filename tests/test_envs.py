@@ -116,6 +116,26 @@ def test_bandit_scale_reward_input():
     np.testing.assert_allclose(scaled.reset(key)[0], raw.reset(key)[0])
 
 
+def test_bandit_scale_initial_state():
+    """The initial-state network's output is in units of the bounds' half-width."""
+    key = jax.random.PRNGKey(0)
+    low, high = [-1.0, -8.0, -np.inf], [1.0, 8.0, np.inf]
+    raw = SyntheticContextualBandit(key, low, high, 2, bound_observations=False)
+    scaled = SyntheticContextualBandit(key, low, high, 2, bound_observations=False,
+                                       scale_initial_state=True)
+    squashed = SyntheticContextualBandit(key, low, high, 2, scale_initial_state=True)
+    assert scaled.config()["scale_initial_state"] and not raw.config()["scale_initial_state"]
+    keys = jax.random.split(key, 64)
+    x = jax.vmap(lambda k: raw.reset(k)[0])(keys)  # the network's output, same weights
+    obs = jax.vmap(lambda k: scaled.reset(k)[0])(keys)
+    np.testing.assert_allclose(obs, x * jnp.array([1.0, 8.0, 1.0]), rtol=1e-6)
+    bounded = jax.vmap(lambda k: squashed.reset(k)[0])(keys)
+    np.testing.assert_allclose(bounded[:, :2], jnp.tanh(x[:, :2]) * jnp.array([1.0, 8.0]),
+                               rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(bounded[:, 2], x[:, 2], rtol=1e-6)
+    assert all(squashed.observation_space.contains(o) for o in bounded)
+
+
 def test_bandit_rejects_bad_arguments():
     key = jax.random.PRNGKey(0)
     with pytest.raises(ValueError, match="num_actions"):

@@ -69,15 +69,19 @@ def test_config_rejects_unknown_keys_and_bad_values():
         MetaLearnConfig(population_size=0)
 
 
-def test_config_scale_reward_input_reaches_the_template():
+def test_config_input_scaling_reaches_the_template():
     from synthax.meta.run import build_learner
 
     old = tiny_config().to_dict()
-    del old["scale_reward_input"]  # a config.json written before the field existed
+    del old["scale_reward_input"], old["scale_initial_state"]  # written before the fields
     assert MetaLearnConfig.from_dict(old).scale_reward_input is False
-    learner = build_learner(tiny_config(env_id="MountainCar-v0", scale_reward_input=True))
+    assert MetaLearnConfig.from_dict(old).scale_initial_state is False
+    learner = build_learner(tiny_config(env_id="MountainCar-v0", scale_reward_input=True,
+                                        scale_initial_state=True))
     assert learner.template.scale_reward_input is True
-    assert build_learner(tiny_config()).template.scale_reward_input is False
+    assert learner.template.scale_initial_state is True
+    default = build_learner(tiny_config()).template
+    assert default.scale_reward_input is False and default.scale_initial_state is False
 
 
 def test_run_writes_outputs_and_refuses_mismatched_resume(tmp_path):

@@ -49,6 +49,13 @@ class SyntheticContextualBandit(SpacesFromBounds):
       (|v| <= 0.07), barely moves the reward of a randomly initialised network, and no agent
       trained on such a bandit learns a velocity-dependent policy; see
       `experiments/configs/mountaincar.yaml` for the measurement.
+    - `scale_initial_state`: the initial-state network's output is in units of the real
+      bounds: each bounded dimension is `center + half_width * x` (then squashed, with
+      `bound_observations`, into `center + half_width * tanh(x)`), so a randomly initialised
+      network, whose outputs are of order 1, already spreads its resets over much of the real
+      range. Without it (the paper's network) a wide dimension such as Pendulum's angular
+      velocity (|v| <= 8) starts concentrated near its centre; see
+      `experiments/configs/pendulum.yaml` for the measurement.
 
     **Observation bounds:** with `bound_observations` (the default), each dimension with finite
     bounds is squashed into them with a scaled `tanh` and unbounded dimensions are only clipped
@@ -67,6 +74,7 @@ class SyntheticContextualBandit(SpacesFromBounds):
     episode_length: int = eqx.field(static=True)
     bound_observations: bool = eqx.field(static=True)
     scale_reward_input: bool = eqx.field(static=True)
+    scale_initial_state: bool = eqx.field(static=True)
 
     def __init__(
         self,
@@ -81,6 +89,7 @@ class SyntheticContextualBandit(SpacesFromBounds):
         max_steps_in_episode: int = 1,
         bound_observations: bool = True,
         scale_reward_input: bool = False,
+        scale_initial_state: bool = False,
     ):
         action_dim = self._set_spaces(observation_low, observation_high, num_actions,
                                       action_low, action_high)
@@ -92,6 +101,7 @@ class SyntheticContextualBandit(SpacesFromBounds):
         self.episode_length = int(max_steps_in_episode)
         self.bound_observations = bool(bound_observations)
         self.scale_reward_input = bool(scale_reward_input)
+        self.scale_initial_state = bool(scale_initial_state)
         k_init, k_reward = jax.random.split(key)
         self.init_net = eqx.nn.MLP(
             self.latent_dim, obs_dim, self.hidden_size, 1, activation=jax.nn.relu, key=k_init
@@ -121,6 +131,7 @@ class SyntheticContextualBandit(SpacesFromBounds):
             "max_steps_in_episode": self.episode_length,
             "bound_observations": self.bound_observations,
             "scale_reward_input": self.scale_reward_input,
+            "scale_initial_state": self.scale_initial_state,
         }
 
     def _center_half(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -143,6 +154,9 @@ class SyntheticContextualBandit(SpacesFromBounds):
     def reset(self, key: PRNGKeyArray) -> tuple[Observation, BanditState]:
         z = jax.random.normal(key, (self.latent_dim,))
         obs = self.init_net(z)
+        if self.scale_initial_state:
+            bounded, center, half = self._center_half()
+            obs = jnp.where(bounded, center + half * obs, obs)
         if self.bound_observations:
             obs = self._squash(obs)
         return obs, BanditState(obs=obs, time=jnp.asarray(0, jnp.int32))

@@ -37,6 +37,8 @@ class MetaLearnConfig:
       bounds to [-1, 1] (see
       [`SyntheticContextualBandit`][synthax.envs.SyntheticContextualBandit]); off by default,
       as in the paper.
+    - `scale_initial_state`: the bandit's initial-state network outputs observations in units
+      of the real bounds (same reference); off by default, as in the paper.
     - `num_eval_episodes`: real-environment episodes per fitness evaluation.
     - `num_mean_eval_seeds`: agents trained on the population mean each generation.
     - `checkpoint_every`: generations between checkpoints.
@@ -56,6 +58,7 @@ class MetaLearnConfig:
     generations: int = 60
     hidden_size: int = 32
     scale_reward_input: bool = False
+    scale_initial_state: bool = False
     num_eval_episodes: int = 8
     num_mean_eval_seeds: int = 8
     checkpoint_every: int = 5

@@ -139,16 +139,18 @@ class MetaLearner(eqx.Module):
     @classmethod
     def for_bandit(
         cls, real_env: AbstractEnvironment, inner_loop: InnerLoop | AbstractAgent,
-        key: PRNGKeyArray, hidden_size: int = 32, scale_reward_input: bool = False, **kwargs,
+        key: PRNGKeyArray, hidden_size: int = 32, scale_reward_input: bool = False,
+        scale_initial_state: bool = False, **kwargs,
     ) -> "MetaLearner":
         """A meta-learner over synthetic contextual bandits shaped like `real_env`.
 
         The template is a [`SyntheticContextualBandit`][synthax.envs.SyntheticContextualBandit]
-        initialised from `key` with `hidden_size` units and `scale_reward_input`; `kwargs` go
-        to the constructor.
+        initialised from `key` with `hidden_size` units, `scale_reward_input` and
+        `scale_initial_state`; `kwargs` go to the constructor.
         """
         template = SyntheticContextualBandit.for_environment(
-            key, real_env, hidden_size=hidden_size, scale_reward_input=scale_reward_input
+            key, real_env, hidden_size=hidden_size, scale_reward_input=scale_reward_input,
+            scale_initial_state=scale_initial_state,
         )
         return cls(real_env, inner_loop, template, **kwargs)
 

@@ -66,6 +66,7 @@ def build_learner(config: MetaLearnConfig) -> MetaLearner:
         jax.random.PRNGKey(config.seed + 1),
         hidden_size=config.hidden_size,
         scale_reward_input=config.scale_reward_input,
+        scale_initial_state=config.scale_initial_state,
         strategy=config.strategy,
         population_size=config.population_size,
         sigma_init=config.sigma_init,
