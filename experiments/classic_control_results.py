@@ -17,6 +17,8 @@ import json
 import sys
 from pathlib import Path
 
+import numpy as np
+
 from synthax._compilation_cache import enable_compilation_cache
 from synthax.checkpoints import import_from_wheel, load_environment, read_header
 from synthax.checkpoints.io import atomic_write_text
@@ -106,6 +108,36 @@ def table(env_id, agents, results):
     return lines
 
 
+def _window_means(log_path: Path, up_to: int, width: int = 20) -> tuple[float, float, int]:
+    """Mean `fitness_mean` and `mean_return` over generations `up_to - width + 1 .. up_to` of a
+    run's log, and the number of generations averaged."""
+    records = [json.loads(line) for line in log_path.read_text().splitlines() if line.strip()]
+    window = [r for r in records if up_to - width < r["generation"] <= up_to]
+    return (float(np.mean([r["fitness_mean"] for r in window])),
+            float(np.mean([r["mean_return"] for r in window])), len(window))
+
+
+def earlier_run_lines(env_id: str, generation: int) -> list[str]:
+    """Compare a run with the first run of the same environment, made without the bandit
+    scalings (`experiments/runs/<env_id>-unscaled/`), over the same generations."""
+    earlier = ROOT / "experiments" / "runs" / f"{env_id}-unscaled"
+    if not (earlier / "log.jsonl").exists():
+        return []
+    run = ROOT / "experiments" / "runs" / env_id
+    last = json.loads((earlier / "log.jsonl").read_text().splitlines()[-1])["generation"]
+    up_to = min(generation, last)
+    old_fitness, old_return, width = _window_means(earlier / "log.jsonl", up_to)
+    new_fitness, new_return, _ = _window_means(run / "log.jsonl", up_to)
+    return [
+        f"The first run, without `scale_reward_input` and `scale_initial_state` "
+        f"(`experiments/runs/{env_id}-unscaled/`, stopped at generation {last}), over "
+        f"generations {up_to - width + 1}-{up_to}: population mean fitness {old_fitness:.1f} "
+        f"(this run: {new_fitness:.1f}); agents trained on the mean environment "
+        f"{old_return:.1f} (this run: {new_return:.1f}).",
+        "",
+    ]
+
+
 def env_section(name, env_id, results):
     run = ROOT / "experiments" / "runs" / env_id
     lines = [f"## {env_id}", ""]
@@ -132,6 +164,7 @@ def env_section(name, env_id, results):
                 f"{read_header(run / 'state.eqx')['wall_seconds'] / 60:.1f} min so far).",
                 "",
             ]
+            lines += earlier_run_lines(env_id, generation)
             image = ROOT / "docs" / "images" / f"meta_training_{env_id}.png"
             plot_meta_training(run / "log.jsonl", image,
                                title=f"Synthetic-{env_id}: meta-training (in progress)")
@@ -151,7 +184,9 @@ def env_section(name, env_id, results):
         f"{summary['population_size']}, {summary['generations']} generations, inner loop "
         f"{', '.join(summary['agents'])} (round-robin, random hyperparameters)"
         + ("; the reward network reads observations scaled to [-1, 1] (`scale_reward_input`)"
-           if config.scale_reward_input else "") + ". "
+           if config.scale_reward_input else "")
+        + ("; the initial-state network outputs observations in units of the bounds "
+           "(`scale_initial_state`)" if config.scale_initial_state else "") + ". "
         f"Wall time on this 2-core CPU: **{summary['wall_seconds'] / 60:.1f} min** "
         f"(compile {summary['compile_seconds']:.0f} s).",
         "",
@@ -195,41 +230,59 @@ def peer_comparison(evaluated: dict[str, dict]) -> list[str]:
     return lines + [""]
 
 
+def _scaling_command(result: dict) -> str:
+    """The `experiments/bandit_scaling.py` command that wrote `result`."""
+    command = f"python experiments/bandit_scaling.py --env {result['env_id']}"
+    initial = {row.get("scale_initial_state", False) for row in result["rows"]}
+    if initial != {False}:
+        command += " --scale-initial-state " + ("both" if len(initial) == 2 else "on")
+    if result["generations"] != 10:
+        command += f" --generations {result['generations']}"
+    return command
+
+
 def scaling_section() -> list[str]:
-    """The measurement behind `scale_reward_input` (`experiments/reward_input_scaling.py`)."""
-    folder = ROOT / "experiments" / "results" / "reward_input_scaling"
+    """The measurements behind `scale_reward_input` and `scale_initial_state`
+    (`experiments/bandit_scaling.py`)."""
+    folder = ROOT / "experiments" / "results" / "bandit_scaling"
     results = [json.loads(p.read_text()) for p in sorted(folder.glob("*.json"))]
     if not results:
         return []
     lines = [
-        "## Why the MountainCar bandits scale their reward network's input",
+        "## Why the bandits scale their networks to the real bounds",
         "",
         "MountainCar's velocity spans only ±0.07, so with raw observations it barely moves a "
         "randomly initialised reward network, agents trained on such bandits ignore it, and a "
         "policy that ignores velocity never climbs the hill: every candidate scores -horizon "
         "and the evolution strategy has no signal. With `scale_reward_input` the reward network "
-        "reads every bounded dimension mapped to [-1, 1]. Generations (of 10, SNES population "
-        "32, one inner-loop algorithm with random hyperparameters) in which some candidate beat "
-        "the threshold (MountainCar-v0: reached the goal within the horizon; "
-        "MountainCarContinuous-v0: a positive return, i.e. the goal's +100 collected; "
-        "Pendulum-v1: better than -1000). Pendulum-v1, whose angular velocity spans ±8, gains "
-        "nothing from it, and its config leaves it off:",
+        "reads every bounded dimension mapped to [-1, 1]. Pendulum's angular velocity spans ±8, "
+        "but a random initial-state network's outputs are of order 1, so its resets stay near "
+        "the centre of that range and agents never see the states of a swing-up; with "
+        "`scale_initial_state` the initial-state network's output is in units of the bounds' "
+        "half-width. Below, for SNES at population 32 with one inner-loop algorithm (random "
+        "hyperparameters): the generations in which some candidate beat the threshold "
+        "(MountainCar-v0: reached the goal within the horizon; MountainCarContinuous-v0: a "
+        "positive return, i.e. the goal's +100 collected; Pendulum-v1: better than -1000), the "
+        "best fitness, and the population's mean fitness averaged over the last 5 generations.",
         "",
     ]
     for result in results:
         lines += [
-            f"`python experiments/reward_input_scaling.py --env {result['env_id']}` "
-            f"({result['agent']}, horizon {result['eval_horizon']}, threshold "
-            f"{result['threshold']:g}):",
+            f"`{_scaling_command(result)}` ({result['agent']}, horizon "
+            f"{result['eval_horizon']}, threshold {result['threshold']:g}):",
             "",
-            "| scale_reward_input | sigma_init | generations above the threshold | best fitness |",
-            "|---|---|---|---|",
+            "| scale_reward_input | scale_initial_state | sigma_init | generations above the "
+            "threshold | best fitness | mean fitness, last 5 generations |",
+            "|---|---|---|---|---|---|",
         ]
         for row in result["rows"]:
+            last = [r["fitness_mean"] for r in row["records"][-5:]]
             lines.append(
-                f"| {'on' if row['scale_reward_input'] else 'off'} | {row['sigma_init']:g} | "
+                f"| {'on' if row['scale_reward_input'] else 'off'} | "
+                f"{'on' if row.get('scale_initial_state', False) else 'off'} | "
+                f"{row['sigma_init']:g} | "
                 f"{row['generations_above_threshold']}/{result['generations']} | "
-                f"{row['best_fitness']:.1f} |"
+                f"{row['best_fitness']:.1f} | {sum(last) / len(last):.1f} |"
             )
         lines.append("")
     return lines
