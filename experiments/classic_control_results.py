@@ -17,6 +17,7 @@ import json
 import sys
 from pathlib import Path
 
+import jax
 import numpy as np
 
 from synthax._compilation_cache import enable_compilation_cache
@@ -128,12 +129,24 @@ def earlier_run_lines(env_id: str, generation: int) -> list[str]:
     up_to = min(generation, last)
     old_fitness, old_return, width = _window_means(earlier / "log.jsonl", up_to)
     new_fitness, new_return, _ = _window_means(run / "log.jsonl", up_to)
+    ranges = []
+    for folder in (earlier, run):
+        env = load_environment(folder / "env.eqx", env_id=env_id)
+        keys = jax.random.split(jax.random.PRNGKey(0), 4000)
+        obs = np.asarray(jax.vmap(lambda key, env=env: env.reset(key)[0])(keys))
+        low, high = np.percentile(obs, 1, axis=0), np.percentile(obs, 99, axis=0)
+        ranges.append(", ".join(f"[{lo:.2f}, {hi:.2f}]" for lo, hi in zip(low, high)))
+    bounds = ", ".join(f"[{lo:g}, {hi:g}]" for lo, hi in zip(env.observation_low,
+                                                             env.observation_high))
     return [
         f"The first run, without `scale_reward_input` and `scale_initial_state` "
         f"(`experiments/runs/{env_id}-unscaled/`, stopped at generation {last}), over "
         f"generations {up_to - width + 1}-{up_to}: population mean fitness {old_fitness:.1f} "
         f"(this run: {new_fitness:.1f}); agents trained on the mean environment "
-        f"{old_return:.1f} (this run: {new_return:.1f}).",
+        f"{old_return:.1f} (this run: {new_return:.1f}). The 1st-99th percentile of each "
+        f"observation dimension over 4,000 resets of the mean environment: {ranges[0]} at "
+        f"that run's generation {last}, {ranges[1]} at this run's generation {generation} "
+        f"(the real bounds: {bounds}).",
         "",
     ]
 
