@@ -109,26 +109,31 @@ def table(env_id, agents, results):
     return lines
 
 
-def _window_means(log_path: Path, up_to: int, width: int = 20) -> tuple[float, float, int]:
+def _read_log(log_path: Path) -> list[dict]:
+    return [json.loads(line) for line in log_path.read_text().splitlines() if line.strip()]
+
+
+def _window_means(records: list[dict], up_to: int, width: int = 20) -> tuple[float, float, int]:
     """Mean `fitness_mean` and `mean_return` over generations `up_to - width + 1 .. up_to` of a
-    run's log, and the number of generations averaged."""
-    records = [json.loads(line) for line in log_path.read_text().splitlines() if line.strip()]
+    run's log records, and the number of generations averaged."""
     window = [r for r in records if up_to - width < r["generation"] <= up_to]
     return (float(np.mean([r["fitness_mean"] for r in window])),
             float(np.mean([r["mean_return"] for r in window])), len(window))
 
 
-def earlier_run_lines(env_id: str, generation: int) -> list[str]:
-    """Compare a run with the first run of the same environment, made without the bandit
-    scalings (`experiments/runs/<env_id>-unscaled/`), over the same generations."""
+def earlier_run_lines(env_id: str, generation: int, records: list[dict]) -> list[str]:
+    """Compare a run (its log `records` up to `generation`) with the first run of the same
+    environment, made without the bandit scalings (`experiments/runs/<env_id>-unscaled/`),
+    over the same generations."""
     earlier = ROOT / "experiments" / "runs" / f"{env_id}-unscaled"
     if not (earlier / "log.jsonl").exists():
         return []
     run = ROOT / "experiments" / "runs" / env_id
-    last = json.loads((earlier / "log.jsonl").read_text().splitlines()[-1])["generation"]
+    earlier_records = _read_log(earlier / "log.jsonl")
+    last = earlier_records[-1]["generation"]
     up_to = min(generation, last)
-    old_fitness, old_return, width = _window_means(earlier / "log.jsonl", up_to)
-    new_fitness, new_return, _ = _window_means(run / "log.jsonl", up_to)
+    old_fitness, old_return, width = _window_means(earlier_records, up_to)
+    new_fitness, new_return, _ = _window_means(records, up_to)
     ranges = []
     for folder in (earlier, run):
         env = load_environment(folder / "env.eqx", env_id=env_id)
@@ -166,8 +171,7 @@ def env_section(name, env_id, results):
                   f"experiments/metalearn_classic_control.py --only {name}` starts or resumes "
                   "it).", ""]
         if generation:
-            records = [json.loads(line) for line in (run / "log.jsonl").read_text().splitlines()
-                       if line.strip() and json.loads(line)["generation"] <= generation]
+            records = [r for r in _read_log(run / "log.jsonl") if r["generation"] <= generation]
             recent = records[-len(config.agents):]
             lines += [
                 "Agents trained on the current mean environment reach, in the last "
@@ -177,7 +181,7 @@ def env_section(name, env_id, results):
                 f"{read_header(run / 'state.eqx')['wall_seconds'] / 60:.1f} min so far).",
                 "",
             ]
-            lines += earlier_run_lines(env_id, generation)
+            lines += earlier_run_lines(env_id, generation, records)
             image = ROOT / "docs" / "images" / f"meta_training_{env_id}.png"
             plot_meta_training(run / "log.jsonl", image,
                                title=f"Synthetic-{env_id}: meta-training (in progress)")
