@@ -1,0 +1,80 @@
+"""The optimal policy of a synthetic contextual bandit (argmax of its reward network)."""
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from synthax.checkpoints.environments import load_shipped
+from synthax.envs import SyntheticContextualBandit, make
+from synthax.evaluation import bandit_candidate_actions, evaluate, optimal_bandit_policy
+
+
+class _Reward(eqx.Module):
+    """A known reward function of the bandit network's input `[obs, encoded action]`."""
+
+    kind: str = eqx.field(static=True)
+
+    def __call__(self, x):
+        if self.kind == "discrete":  # reward 1 for action 2 (one-hot after one observation)
+            return x[1 + 2]
+        return -((x[1] - x[0]) ** 2)  # Box: the best action equals the observation
+
+
+def _bandit(kind):
+    key = jax.random.PRNGKey(0)
+    if kind == "discrete":
+        env = SyntheticContextualBandit(key, [-1.0], [1.0], num_actions=4)
+    else:
+        env = SyntheticContextualBandit(key, [-1.0], [1.0], action_low=[-2.0], action_high=[2.0])
+    return eqx.tree_at(lambda e: e.reward_net, env, _Reward(kind))
+
+
+def test_discrete_policy_picks_the_rewarded_action():
+    env = _bandit("discrete")
+    assert bandit_candidate_actions(env).tolist() == [0, 1, 2, 3]
+    policy = optimal_bandit_policy(env)
+    for obs in (-0.7, 0.0, 0.9):
+        assert int(policy(jnp.asarray([obs]), jax.random.PRNGKey(0))) == 2
+
+
+def test_box_policy_finds_the_maximum_on_the_grid():
+    env = _bandit("box")
+    candidates = bandit_candidate_actions(env)
+    assert candidates.shape == (41, 1)
+    assert float(candidates[0, 0]) == -2.0 and float(candidates[-1, 0]) == 2.0
+    policy = jax.jit(optimal_bandit_policy(env))
+    for obs in (-0.83, -0.2, 0.0, 0.46, 1.0):
+        action = policy(jnp.asarray([obs]), jax.random.PRNGKey(0))
+        assert action.shape == (1,) and abs(float(action[0]) - obs) <= 0.05 + 1e-6
+
+
+def test_grid_over_several_action_dimensions_includes_the_corners():
+    env = SyntheticContextualBandit(jax.random.PRNGKey(0), [-1.0], [1.0],
+                                    action_low=[-1.0, 0.0], action_high=[1.0, 3.0])
+    grid = np.asarray(bandit_candidate_actions(env, points_per_dim=5))
+    assert grid.shape == (25, 2)
+    corners = {(-1.0, 0.0), (-1.0, 3.0), (1.0, 0.0), (1.0, 3.0)}
+    assert corners <= {tuple(row) for row in grid.tolist()}
+
+
+def test_bad_input_is_refused_with_what_is_allowed():
+    box = _bandit("box")
+    with pytest.raises(ValueError, match="points_per_dim must be >= 2"):
+        bandit_candidate_actions(box, points_per_dim=1)
+    wide = SyntheticContextualBandit(jax.random.PRNGKey(0), [-1.0], [1.0],
+                                     action_low=[-1.0] * 3, action_high=[1.0] * 3)
+    with pytest.raises(ValueError, match="at most 4096"):
+        optimal_bandit_policy(wide)
+    with pytest.raises(TypeError, match="SyntheticContextualBandit"):
+        optimal_bandit_policy(make("CartPole-v1"))
+
+
+def test_shipped_cartpole_bandit_asks_for_a_balancing_policy():
+    env = load_shipped("Synthetic-CartPole-v1")
+    real = make("CartPole-v1")
+    result = eqx.filter_jit(lambda e: evaluate(optimal_bandit_policy(e), real,
+                                               jax.random.PRNGKey(0), 4))(env)
+    # The real time limit: the shipped bandit rewards the actions that balance the pole.
+    assert np.asarray(result.returns).tolist() == [500.0] * 4
