@@ -95,6 +95,8 @@ def test_run_writes_outputs_and_refuses_mismatched_resume(tmp_path):
     assert ppo["synthetic_64"]["n"] == 2
     log = [json.loads(line) for line in (tmp_path / "log.jsonl").read_text().splitlines()]
     assert [r["generation"] for r in log] == [1, 2, 3, 4]
+    assert {r["backend"] for r in log} == {jax.default_backend()}
+    assert {r["devices"] for r in log} == {f"{len(jax.devices())} x {jax.devices()[0].device_kind}"}
     assert read_header(tmp_path / "env.eqx")["env_id"] == "CartPole-v1"
     with pytest.raises(ResumeError, match="already holds a run"):
         run_metalearning(config, tmp_path)

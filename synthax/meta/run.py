@@ -139,8 +139,9 @@ def evolve(
 
     The folder gets `state.eqx` (every `checkpoint_every` generations and at the end; its header
     holds `metadata`, the generation and the wall seconds so far) and `log.jsonl` (one record
-    per generation). If `state.eqx` exists the run resumes from it: generations after the last
-    checkpoint are recomputed (the keys are deterministic) and their log lines rewritten.
+    per generation, with its seconds, JAX backend and devices). If `state.eqx` exists the run
+    resumes from it: generations after the last checkpoint are recomputed (the keys are
+    deterministic) and their log lines rewritten.
     Works for any synthetic environment the learner searches (bandit, MDP, reward network).
 
     **Arguments:** `learner`; `out_dir`; `generations` (the total to reach); `seed` (the
@@ -180,6 +181,10 @@ def evolve(
         t0 = time.perf_counter()
         step = eqx.filter_jit(learner.step).lower(state).compile()
         compile_seconds += time.perf_counter() - t0
+        # Where each generation ran (a resumed run may change machines): "cpu" or "gpu", and
+        # e.g. "2 x cpu" or "1 x NVIDIA H100 80GB HBM3".
+        backend = jax.default_backend()
+        devices = f"{len(jax.devices())} x {jax.devices()[0].device_kind}"
         with open(log_path, "a", encoding="utf-8") as log:
             for _ in range(start_generation, generations):
                 t_gen = time.perf_counter()
@@ -193,6 +198,7 @@ def evolve(
                 }
                 record.update({k: float(v) for k, v in metrics.items()})
                 record["seconds"] = time.perf_counter() - t_gen
+                record["backend"], record["devices"] = backend, devices
                 log.write(json.dumps(record) + "\n")
                 log.flush()
                 if on_generation is not None:
