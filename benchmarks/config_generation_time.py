@@ -1,0 +1,61 @@
+"""Seconds per generation of a meta-learning config, per inner-loop algorithm, and compile seconds.
+
+Builds the learner of a config file (e.g. `experiments/configs/pendulum.yaml`), compiles one
+`MetaLearner.step` and times `--cycles` round-robin cycles (one generation per algorithm each),
+on whatever backend JAX starts (the CPU devices of `synthax.parallel` here, a GPU where CUDA JAX
+finds one). It answers how long a run of that config takes before starting it.
+
+    python benchmarks/config_generation_time.py --config experiments/configs/pendulum.yaml \
+        [--population-size 64] [--cycles 1]
+"""
+
+import argparse
+import dataclasses
+import json
+import os
+import time
+
+import equinox as eqx
+import jax
+import numpy as np
+
+from synthax.meta import MetaLearnConfig
+from synthax.meta.run import build_learner
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--config", required=True)
+    parser.add_argument("--population-size", type=int, default=None,
+                        help="override the config's population_size")
+    parser.add_argument("--cycles", type=int, default=1)
+    args = parser.parse_args()
+    if args.cycles < 1:
+        parser.error(f"--cycles must be >= 1, got {args.cycles}")
+    config = MetaLearnConfig.from_file(args.config)
+    if args.population_size is not None:
+        config = dataclasses.replace(config, population_size=args.population_size)
+    learner = build_learner(config)
+    state = learner.place(learner.init(jax.random.PRNGKey(config.seed)))
+    t0 = time.perf_counter()
+    step = eqx.filter_jit(learner.step).lower(state).compile()
+    compile_seconds = time.perf_counter() - t0
+    seconds: dict[str, list[float]] = {}
+    for _ in range(args.cycles * len(learner.inner_loop.names)):
+        t0 = time.perf_counter()
+        state, metrics = step(state)
+        jax.block_until_ready(metrics)
+        name = learner.inner_loop.names[int(metrics["algorithm"])]
+        seconds.setdefault(name, []).append(round(time.perf_counter() - t0, 2))
+    per_cycle = sum(float(np.median(s)) for s in seconds.values())
+    print(json.dumps({
+        "config": str(args.config), "env_id": config.env_id,
+        "population_size": config.population_size, "compile_seconds": round(compile_seconds, 1),
+        "seconds_per_generation": seconds, "seconds_per_cycle": round(per_cycle, 1),
+        "backend": jax.default_backend(), "devices": len(jax.devices()),
+        "cpu_count": os.cpu_count(),
+    }))
+
+
+if __name__ == "__main__":
+    main()
