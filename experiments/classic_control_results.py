@@ -121,39 +121,57 @@ def _window_means(records: list[dict], up_to: int, width: int = 20) -> tuple[flo
             float(np.mean([r["mean_return"] for r in window])), len(window))
 
 
+EARLIER_RUNS = {  # folder suffix -> how that earlier run of the same environment differed
+    "unscaled": "The first run, without `scale_reward_input` and `scale_initial_state`",
+    "pop32": "The second run, at population 32 on this 2-core CPU",
+}
+
+
 def earlier_run_lines(env_id: str, generation: int, records: list[dict]) -> list[str]:
-    """Compare a run (its log `records` up to `generation`) with the first run of the same
-    environment, made without the bandit scalings (`experiments/runs/<env_id>-unscaled/`),
-    over the same generations."""
-    earlier = ROOT / "experiments" / "runs" / f"{env_id}-unscaled"
-    if not (earlier / "log.jsonl").exists():
-        return []
+    """Compare a run (its log `records` up to `generation`) with each earlier run of the same
+    environment kept in `experiments/runs/<env_id>-<suffix>/` (`EARLIER_RUNS`), over the same
+    generations: fitness, agents on the mean, and the spread of the mean environment's resets."""
     run = ROOT / "experiments" / "runs" / env_id
-    earlier_records = _read_log(earlier / "log.jsonl")
-    last = earlier_records[-1]["generation"]
-    up_to = min(generation, last)
-    old_fitness, old_return, width = _window_means(earlier_records, up_to)
-    new_fitness, new_return, _ = _window_means(records, up_to)
-    ranges = []
-    for folder in (earlier, run):
-        env = load_environment(folder / "env.eqx", env_id=env_id)
-        keys = jax.random.split(jax.random.PRNGKey(0), 4000)
-        obs = np.asarray(jax.vmap(lambda key, env=env: env.reset(key)[0])(keys))
-        low, high = np.percentile(obs, 1, axis=0), np.percentile(obs, 99, axis=0)
-        ranges.append(", ".join(f"[{lo:.2f}, {hi:.2f}]" for lo, hi in zip(low, high)))
-    bounds = ", ".join(f"[{lo:g}, {hi:g}]" for lo, hi in zip(env.observation_low,
-                                                             env.observation_high))
-    return [
-        f"The first run, without `scale_reward_input` and `scale_initial_state` "
-        f"(`experiments/runs/{env_id}-unscaled/`, stopped at generation {last}), over "
-        f"generations {up_to - width + 1}-{up_to}: population mean fitness {old_fitness:.1f} "
-        f"(this run: {new_fitness:.1f}); agents trained on the mean environment "
-        f"{old_return:.1f} (this run: {new_return:.1f}). The 1st-99th percentile of each "
-        f"observation dimension over 4,000 resets of the mean environment: {ranges[0]} at "
-        f"that run's generation {last}, {ranges[1]} at this run's generation {generation} "
-        f"(the real bounds: {bounds}).",
-        "",
-    ]
+    lines = []
+    for suffix, description in EARLIER_RUNS.items():
+        earlier = ROOT / "experiments" / "runs" / f"{env_id}-{suffix}"
+        if not (earlier / "log.jsonl").exists():
+            continue
+        earlier_records = _read_log(earlier / "log.jsonl")
+        last = earlier_records[-1]["generation"]
+        up_to = min(generation, last)
+        old_fitness, old_return, width = _window_means(earlier_records, up_to)
+        new_fitness, new_return, _ = _window_means(records, up_to)
+        ranges = []
+        for folder in (earlier, run):
+            env = load_environment(folder / "env.eqx", env_id=env_id)
+            keys = jax.random.split(jax.random.PRNGKey(0), 4000)
+            obs = np.asarray(jax.vmap(lambda key, env=env: env.reset(key)[0])(keys))
+            low, high = np.percentile(obs, 1, axis=0), np.percentile(obs, 99, axis=0)
+            ranges.append(", ".join(f"[{lo:.2f}, {hi:.2f}]" for lo, hi in zip(low, high)))
+        bounds = ", ".join(f"[{lo:g}, {hi:g}]" for lo, hi in zip(env.observation_low,
+                                                                 env.observation_high))
+        lines += [
+            f"{description} (`experiments/runs/{env_id}-{suffix}/`, stopped at generation "
+            f"{last}), over generations {up_to - width + 1}-{up_to}: population mean fitness "
+            f"{old_fitness:.1f} (this run: {new_fitness:.1f}); agents trained on the mean "
+            f"environment {old_return:.1f} (this run: {new_return:.1f}). The 1st-99th "
+            f"percentile of each observation dimension over 4,000 resets of the mean "
+            f"environment: {ranges[0]} at that run's generation {last}, {ranges[1]} at this "
+            f"run's generation {generation} (the real bounds: {bounds}).",
+            "",
+        ]
+    return lines
+
+
+def _backend_note(records: list[dict]) -> str:
+    """Where a run's generations ran, from the `devices` field of its log (logs written
+    before the field existed hold none, and then this says nothing)."""
+    counts: dict[str, int] = {}
+    for record in records:
+        if "devices" in record:
+            counts[record["devices"]] = counts.get(record["devices"], 0) + 1
+    return "".join(f", {n} generations on {devices}" for devices, n in sorted(counts.items()))
 
 
 def env_section(name, env_id, results):
@@ -178,7 +196,8 @@ def env_section(name, env_id, results):
                 f"{len(recent)} generations: "
                 + ", ".join(f"{r['algorithm']} {r['mean_return']:.1f}" for r in recent)
                 + f" (generation 1: {records[0]['mean_return']:.1f}; "
-                f"{read_header(run / 'state.eqx')['wall_seconds'] / 60:.1f} min so far).",
+                f"{read_header(run / 'state.eqx')['wall_seconds'] / 60:.1f} min so far"
+                + _backend_note(records) + ").",
                 "",
             ]
             lines += earlier_run_lines(env_id, generation, records)
@@ -244,6 +263,48 @@ def peer_comparison(evaluated: dict[str, dict]) -> list[str]:
             "generations on 2 CPU cores (see each section).")
     if missing:
         lines.append("Not shipped yet: " + ", ".join(missing) + ".")
+    return lines + [""]
+
+
+def bandit_optimum_section() -> list[str]:
+    """The real return of each bandit's optimal policy (`experiments/bandit_optimum.py`)."""
+    path = ROOT / "experiments" / "results" / "bandit_optimum.json"
+    if not path.exists():
+        return []
+    result = json.loads(path.read_text())
+    lines = [
+        "## What the reward networks ask for",
+        "",
+        "A contextual bandit's optimal policy takes, in every observation, the action of highest "
+        "reward (`synthax.evaluation.optimal_bandit_policy`; for `Box` actions the best of a "
+        f"{result['points_per_dim']}-point grid per dimension). Agents trained on a bandit learn "
+        "at best this policy, so its return in the real environment, measured with no agent "
+        "training, tells whether the reward network encodes a solution at all. Mean and median "
+        f"over {result['episodes']} real episodes; synthax's environment is each run's search "
+        "mean at its last checkpoint (the generation column):",
+        "",
+        "```bash",
+        "python experiments/bandit_optimum.py --synthetic-gymnax "
+        "/tmp/sg/synthetic_gymnax-0.0.1-py3-none-any.whl",
+        "```",
+        "",
+        "| env | synthax: generation | synthax: mean | synthax: median | "
+        "synthetic-gymnax: mean | synthetic-gymnax: median |",
+        "|---|---|---|---|---|---|",
+    ]
+    by_env: dict[str, dict[str, dict]] = {}
+    for row in result["rows"]:
+        by_env.setdefault(row["env_id"], {})[row["arm"]] = row
+
+    def cells(row, with_generation=False):
+        if row is None:
+            return ["-"] * (3 if with_generation else 2)
+        values = [f"{row['mean']:.1f}", f"{row['median']:.1f}"]
+        return ([str(row["generation"] or "-")] if with_generation else []) + values
+
+    for env_id, arms in by_env.items():
+        lines.append(f"| {env_id} | " + " | ".join(
+            cells(arms.get("synthax"), True) + cells(arms.get("synthetic-gymnax"))) + " |")
     return lines + [""]
 
 
@@ -353,6 +414,7 @@ def main():
         if done:
             evaluated[env_id] = results
     lines += peer_comparison(evaluated)
+    lines += bandit_optimum_section()
     lines += scaling_section()
     atomic_write_text(ROOT / "docs" / "results.md", "\n".join(lines).rstrip() + "\n")
     print(ROOT / "docs" / "results.md")
