@@ -148,3 +148,29 @@ def test_sac_inner_loop_trains_on_a_bandit():
     returns = eqx.filter_jit(loop.evaluate)(0, env, make("CartPole-v1"),
                                                jax.random.PRNGKey(0), 3, 2)
     assert returns.shape == (3,) and bool(jnp.all(jnp.isfinite(returns)))
+
+
+def test_num_rollouts_scores_each_member_by_the_mean_of_its_draws():
+    real = make("CartPole-v1")
+    keys = jax.random.split(jax.random.PRNGKey(1), 2)
+    envs = eqx.filter_vmap(
+        lambda k: SyntheticContextualBandit.for_environment(k, real, hidden_size=8))(keys)
+    loop = InnerLoop(PPO(**TINY_PPO), random_hyperparameters=True)
+    generation, key = jnp.asarray(0), jax.random.PRNGKey(2)
+    fit = eqx.filter_jit(loop.population_fitness)
+    averaged = fit(envs, real, generation, key, 2, 3)
+    one_each = [fit(envs, real, generation, k, 2) for k in jax.random.split(key, 3)]
+    assert averaged.shape == (2,)
+    np.testing.assert_allclose(averaged, np.mean(one_each, axis=0), rtol=1e-5, atol=1e-4)
+    with pytest.raises(ValueError, match="num_rollouts must be >= 1"):
+        loop.population_fitness(envs, real, generation, key, 2, 0)
+    with pytest.raises(ValueError, match="num_rollouts must be >= 1"):
+        MetaLearnConfig(num_rollouts=0)
+
+
+def test_a_generation_with_several_rollouts_per_member():
+    learner = build_learner(multi_config(agents=["ppo", "dqn"], num_rollouts=2, agent_kwargs={
+        "ppo": dict(TINY_PPO), "dqn": dict(TINY_DQN)}))
+    assert learner.num_rollouts == 2
+    state, metrics = eqx.filter_jit(learner.step)(learner.init(jax.random.PRNGKey(0)))
+    assert all(bool(jnp.isfinite(v)) for v in metrics.values())

@@ -41,6 +41,9 @@ class MetaLearnConfig:
       of the real bounds (same reference); off by default, as in the paper.
     - `num_eval_episodes`: real-environment episodes per fitness evaluation.
     - `num_mean_eval_seeds`: agents trained on the population mean each generation.
+    - `num_rollouts`: agents trained on each population member per generation, each with its
+      own hyperparameter draw and seed (shared by the population); the member's fitness is
+      their mean. The peer uses 8; 1 (the default) costs one agent per member.
     - `checkpoint_every`: generations between checkpoints.
     - `final_eval_seeds`: agents per arm of the final evaluation (`synthetic_10k`, `real_10k`).
     - `seed`: the run's PRNG seed.
@@ -61,13 +64,15 @@ class MetaLearnConfig:
     scale_initial_state: bool = False
     num_eval_episodes: int = 8
     num_mean_eval_seeds: int = 8
+    num_rollouts: int = 1
     checkpoint_every: int = 5
     final_eval_seeds: int = 16
     seed: int = 0
 
     def __post_init__(self):
         for name in ("population_size", "generations", "hidden_size", "num_eval_episodes",
-                     "num_mean_eval_seeds", "checkpoint_every", "final_eval_seeds"):
+                     "num_mean_eval_seeds", "num_rollouts", "checkpoint_every",
+                     "final_eval_seeds"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
         if not self.sigma_init > 0:

@@ -118,18 +118,30 @@ class InnerLoop(eqx.Module):
         return jnp.mod(generation, len(self.agents))
 
     def _one(self, index: int, envs: Any, real_env: AbstractEnvironment, key: PRNGKeyArray,
-             num_eval_episodes: int) -> Float[Array, " population"]:
-        agent, key = self._draw(index, key)
+             num_eval_episodes: int, num_rollouts: int = 1) -> Float[Array, " population"]:
         # Only the searched leaves are stacked; a reward network's real environment and discount
         # are shared by the population. The stacked ones are split over the devices.
         spec = envs.learnable()
         searched, shared = eqx.partition(envs, spec)
         envs = eqx.combine(shard_population(searched), shared)
         axes = jax.tree.map(lambda searched: 0 if searched else None, spec)
-        return eqx.filter_vmap(
-            lambda env: self.objective(agent, env, real_env, key, num_eval_episodes),
-            in_axes=(axes,),
+        if num_rollouts == 1:
+            agent, key = self._draw(index, key)
+            return eqx.filter_vmap(
+                lambda env: self.objective(agent, env, real_env, key, num_eval_episodes),
+                in_axes=(axes,),
+            )(envs)
+
+        def rollout(env, key):
+            agent, key = self._draw(index, key)
+            return self.objective(agent, env, real_env, key, num_eval_episodes)
+
+        # (population, num_rollouts): every member meets the same draws and keys.
+        keys = jax.random.split(key, num_rollouts)
+        per_rollout = eqx.filter_vmap(
+            lambda env: jax.vmap(lambda k: rollout(env, k))(keys), in_axes=(axes,)
         )(envs)
+        return jnp.mean(per_rollout, axis=1)
 
     def population_fitness(
         self,
@@ -138,19 +150,29 @@ class InnerLoop(eqx.Module):
         generation: Int[Array, ""],
         key: PRNGKeyArray,
         num_eval_episodes: int,
+        num_rollouts: int = 1,
     ) -> Float[Array, " population"]:
         """Fitness of a stacked population of environments `envs` (leading axis `population`).
 
         Every member is scored with the same agent(s) and `key` (common random numbers).
+        With `num_rollouts > 1` (static) each member trains `num_rollouts` agents per
+        algorithm, each with its own hyperparameter draw and seed (shared by the population),
+        and scores their mean: the peer's `meta_config.num_rollouts` (8 in its configs), which
+        averages out the spread between draws that one agent per member leaves in the ranking.
+        `num_rollouts = 1` is one agent per member, drawn from `key` as before.
 
         **Returns:** float32 `(population,)` objective values (by default mean real returns):
         of the round-robin algorithm of `generation`, or averaged over all algorithms.
+
+        **Raises:** `ValueError` if `num_rollouts < 1`.
         """
+        if num_rollouts < 1:
+            raise ValueError(f"num_rollouts must be >= 1, got {num_rollouts}")
         if len(self.agents) == 1:
-            return self._one(0, envs, real_env, key, num_eval_episodes)
+            return self._one(0, envs, real_env, key, num_eval_episodes, num_rollouts)
         keys = jax.random.split(key, len(self.agents))
         branches = [
-            (lambda i=i: self._one(i, envs, real_env, keys[i], num_eval_episodes))
+            (lambda i=i: self._one(i, envs, real_env, keys[i], num_eval_episodes, num_rollouts))
             for i in range(len(self.agents))
         ]
         if self.schedule == "all":

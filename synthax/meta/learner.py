@@ -83,14 +83,17 @@ class MetaLearner(eqx.Module):
       `"Open_ES"`, whose antithetic sampling is the seed's mirrored NES).
     - `population_size`, `sigma_init` (initial `std_init`), `num_eval_episodes` (real episodes
       per fitness evaluation), `num_mean_eval_seeds` (agents trained on the mean each
-      generation).
+      generation), `num_rollouts` (agents per population member and generation, each with its
+      own hyperparameter draw; see
+      [`InnerLoop.population_fitness`][synthax.meta.InnerLoop.population_fitness]).
     - `eval_horizon`: an optional [`HorizonSchedule`][synthax.meta.HorizonSchedule] for the
       real environment's time limit during fitness evaluation; `None` keeps its own.
 
     **Raises:** `ValueError` for an unknown strategy (listing the allowed ones), or one whose
     initial standard deviation cannot be set (neither a `std_init` parameter nor a
-    `std_schedule` argument), or that needs arguments beyond the population and solution; or
-    for a horizon above the limit of a real environment that is not a gymnax one.
+    `std_schedule` argument), or that needs arguments beyond the population and solution; for
+    `num_rollouts < 1`; or for a horizon above the limit of a real environment that is not a
+    gymnax one.
     """
 
     real_env: AbstractEnvironment
@@ -100,6 +103,7 @@ class MetaLearner(eqx.Module):
     sigma_init: float = eqx.field(static=True)
     num_eval_episodes: int = eqx.field(static=True)
     num_mean_eval_seeds: int = eqx.field(static=True)
+    num_rollouts: int = eqx.field(static=True)
     eval_horizon: HorizonSchedule | None
     fitness_env: AbstractEnvironment
 
@@ -115,7 +119,10 @@ class MetaLearner(eqx.Module):
         num_eval_episodes: int = 8,
         num_mean_eval_seeds: int = 8,
         eval_horizon: HorizonSchedule | None = None,
+        num_rollouts: int = 1,
     ):
+        if num_rollouts < 1:
+            raise ValueError(f"num_rollouts must be >= 1, got {num_rollouts}")
         self.real_env = real_env
         self.inner_loop = inner_loop if isinstance(inner_loop, InnerLoop) else InnerLoop(inner_loop)
         self.template = template
@@ -125,6 +132,7 @@ class MetaLearner(eqx.Module):
         self.sigma_init = float(sigma_init)
         self.num_eval_episodes = int(num_eval_episodes)
         self.num_mean_eval_seeds = int(num_mean_eval_seeds)
+        self.num_rollouts = int(num_rollouts)
         self.eval_horizon = eval_horizon
         # The real environment whose time limit the curriculum sets (to its largest value here,
         # and to the generation's value with a traced `TimeLimit` in `step`).
@@ -214,7 +222,7 @@ class MetaLearner(eqx.Module):
         envs = self._combine(population)
         eval_env = self.evaluation_environment(state.generation)
         scores = self.inner_loop.population_fitness(
-            envs, eval_env, state.generation, k_fit, self.num_eval_episodes
+            envs, eval_env, state.generation, k_fit, self.num_eval_episodes, self.num_rollouts
         )
         es_state, _ = self.strategy.tell(k_tell, population, -scores, es_state, state.es_params)
         new_state = MetaState(es_state, state.es_params, key, state.generation + 1)

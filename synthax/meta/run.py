@@ -72,6 +72,7 @@ def build_learner(config: MetaLearnConfig) -> MetaLearner:
         sigma_init=config.sigma_init,
         num_eval_episodes=config.num_eval_episodes,
         num_mean_eval_seeds=config.num_mean_eval_seeds,
+        num_rollouts=config.num_rollouts,
         eval_horizon=config.horizon_schedule(),
     )
 
