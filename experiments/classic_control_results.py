@@ -366,6 +366,56 @@ def scaling_section() -> list[str]:
     return lines
 
 
+def rollouts_section() -> list[str]:
+    """Agents per member and generation, at a fixed budget of agent trainings
+    (`experiments/num_rollouts.py`)."""
+    from num_rollouts import WINDOW, markdown  # experiments/num_rollouts.py
+
+    folder = ROOT / "experiments" / "results" / "num_rollouts"
+    results = [json.loads(p.read_text()) for p in sorted(folder.glob("*.json"))]
+    if not results:
+        return []
+    lines = [
+        "## One agent per member, or the mean of several (`num_rollouts`)",
+        "",
+        "With random hyperparameters, one agent per population member ranks the candidates on "
+        "a single hyperparameter draw (shared by the population). The peer trains 8 agents per "
+        "member and generation, each with its own draw, and ranks the candidates by their mean "
+        "(`num_rollouts` in `MetaLearnConfig`). At a fixed budget of agent trainings per member, "
+        "a run with `num_rollouts` r has 1/r of the generations:",
+        "",
+    ]
+    for result in results:
+        rollouts = " ".join(str(row["num_rollouts"]) for row in result["rows"])
+        shared = min(row["generations"] for row in result["rows"])
+        first = max(shared - WINDOW, 0)
+
+        def final(row):
+            return np.mean([arm["mean"] for arm in row["final"].values()])
+
+        def same(row, first=first, shared=shared):
+            return np.mean([r["mean_return"] for r in row["records"][first:shared]])
+
+        best_final, best_same = max(result["rows"], key=final), max(result["rows"], key=same)
+        lines += [
+            "```bash",
+            f"python experiments/num_rollouts.py --config {result['config']} --agents "
+            f"{' '.join(result['agents'])} --population-size {result['population_size']} "
+            f"--rollouts {rollouts} --budget {result['budget']}",
+            "```",
+            "",
+            markdown(result),
+            "",
+            f"Per generation (generations {first + 1}-{shared}) the mean environment did best "
+            f"with `num_rollouts` {best_same['num_rollouts']} ({same(best_same):.1f}); for the "
+            "same number of agent trainings the best final return, averaged over the "
+            f"algorithms, came from `num_rollouts` {best_final['num_rollouts']} "
+            f"({final(best_final):.1f}, {best_final['generations']} generations).",
+            "",
+        ]
+    return lines
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--synthetic-gymnax", type=Path, default=None,
@@ -416,6 +466,7 @@ def main():
     lines += peer_comparison(evaluated)
     lines += bandit_optimum_section()
     lines += scaling_section()
+    lines += rollouts_section()
     atomic_write_text(ROOT / "docs" / "results.md", "\n".join(lines).rstrip() + "\n")
     print(ROOT / "docs" / "results.md")
 
