@@ -39,6 +39,15 @@ PEER_REPORTED = {
     "MountainCarContinuous-v0": {"ppo": 66.9, "sac": 91.1, "ddpg": 97.6, "td3": 97.5},
     "Pendulum-v1": {"ppo": -205.4, "sac": -188.3, "ddpg": -164.3, "td3": -168.5},
 }
+# The peer's meta-learning scale per environment (reference/synthetic-gymnax-configs/*.yaml:
+# strategy_params.popsize, meta_config.num_generations, meta_config.num_rollouts).
+PEER_SCALE = {
+    "Acrobot-v1": (128, 100, 1),
+    "CartPole-v1": (128, 300, 1),
+    "MountainCar-v0": (128, 1000, 1),
+    "MountainCarContinuous-v0": (128, 300, 1),
+    "Pendulum-v1": (64, 1000, 8),
+}
 COMMAND = ("python experiments/classic_control_results.py --synthetic-gymnax "
            "/tmp/sg/synthetic_gymnax-0.0.1-py3-none-any.whl")
 
@@ -212,6 +221,7 @@ def env_section(name, env_id, results):
         return lines
     summary = json.loads(summary_path.read_text())
     config = MetaLearnConfig.from_dict(summary["config"])
+    records = _read_log(run / "log.jsonl")
     image = ROOT / "docs" / "images" / f"meta_training_{env_id}.png"
     plot_meta_training(run / "log.jsonl", image, title=f"Synthetic-{env_id}: meta-training")
     lines += [
@@ -223,13 +233,25 @@ def env_section(name, env_id, results):
            if config.scale_reward_input else "")
         + ("; the initial-state network outputs observations in units of the bounds "
            "(`scale_initial_state`)" if config.scale_initial_state else "") + ". "
-        f"Wall time on this 2-core CPU: **{summary['wall_seconds'] / 60:.1f} min** "
-        f"(compile {summary['compile_seconds']:.0f} s).",
+        + _wall_time(summary, records),
         "",
     ]
     lines += table(env_id, summary["agents"], results)
-    lines += ["", f"![meta-training curve](images/{image.name})", ""]
+    lines += [""] + earlier_run_lines(env_id, summary["generations"], records)
+    lines += [f"![meta-training curve](images/{image.name})", ""]
     return lines
+
+
+def _wall_time(summary: dict, records: list[dict]) -> str:
+    """The run's wall time and where it ran. Logs written before the `devices` field existed
+    come from runs on this 2-core CPU. A run resumed on other machines names each; its wall time
+    covers every session, its compile time (`summary.json`) only the last one."""
+    wall = f"**{summary['wall_seconds'] / 60:.1f} min**"
+    if all(r.get("backend", "cpu") == "cpu" for r in records):
+        return (f"Wall time on this 2-core CPU: {wall} "
+                f"(compile {summary['compile_seconds']:.0f} s).")
+    return (f"Wall time over every session: {wall} (" + _backend_note(records).lstrip(", ")
+            + f"; compile {summary['compile_seconds']:.0f} s in the last session).")
 
 
 def peer_comparison(evaluated: dict[str, dict]) -> list[str]:
@@ -252,15 +274,25 @@ def peer_comparison(evaluated: dict[str, dict]) -> list[str]:
              f"synthax's environments match or beat {at_or_above} of the peer's reported cells "
              f"for the environments shipped so far."]
     if below:
-        summaries = [json.loads((ROOT / "experiments" / "runs" / env_id / "summary.json")
-                                .read_text()) for env_id in evaluated]
-        populations = sorted({s["population_size"] for s in summaries})
-        generations = sorted(s["generations"] for s in summaries)
-        lines.append(
-            "Below it: " + "; ".join(below) + ". The peer meta-learned with population 64-128 "
-            "for 100-1000 generations (`../shared/REFERENCE.md`); these runs used population "
-            f"{'/'.join(map(str, populations))} for {generations[0]}-{generations[-1]} "
-            "generations on 2 CPU cores (see each section).")
+        lines.append("Below it: " + "; ".join(below) + ".")
+        lines += ["", "The peer's scale (`../shared/REFERENCE.md`: population, generations, agents "
+                  "trained per member and generation) against these runs', for the environments "
+                  "with a cell below it:", "",
+                  "| env | peer | synthax | peer's agent trainings per member | synthax's |",
+                  "|---|---|---|---|---|"]
+        for env_id in sorted({b.split(" ")[0] for b in below}):
+            summary = json.loads((ROOT / "experiments" / "runs" / env_id / "summary.json")
+                                 .read_text())
+            rollouts = summary["config"].get("num_rollouts", 1)
+            population, generations, peer_rollouts = PEER_SCALE[env_id]
+            lines.append(
+                f"| {env_id} | {population} / {generations} / {peer_rollouts} | "
+                f"{summary['population_size']} / {summary['generations']} / {rollouts} | "
+                f"{generations * peer_rollouts:,} | {summary['generations'] * rollouts:,} |")
+        lines += ["", "Where a bandit's own optimal policy (next section) is far below "
+                  "synthetic-gymnax's, the shortfall is in the learned reward rather than in the "
+                  "agents, which learn more from synthetic-gymnax's imported environment (its "
+                  "column in each table above)."]
     if missing:
         lines.append("Not shipped yet: " + ", ".join(missing) + ".")
     return lines + [""]
