@@ -448,6 +448,44 @@ def rollouts_section() -> list[str]:
     return lines
 
 
+def fitness_signal_section() -> list[str]:
+    """How much one generation's ranking tells the strategy (`experiments/fitness_signal.py`)."""
+    from fitness_signal import markdown  # experiments/fitness_signal.py
+
+    folder = ROOT / "experiments" / "results" / "fitness_signal"
+    results = [json.loads(p.read_text()) for p in sorted(folder.glob("*.json"))]
+    if not results:
+        return []
+    results.sort(key=lambda r: (r["run"], r["agent"], r["generation"]))
+    lines = [
+        "## How much one generation's ranking tells the strategy",
+        "",
+        "With random hyperparameters a generation ranks the candidates by one agent draw "
+        "(hyperparameters and seed, shared by the population), or by the mean of "
+        "`num_rollouts` r draws. Below, a run's search distribution proposes a population (at "
+        "its last checkpoint, or at its start: generation 0), every member is scored with "
+        "several independent draws, and each cell is the Spearman rank correlation between the "
+        "member means of two disjoint groups of r draws (mean [5th, 95th percentile] over "
+        "random splits): near 0, the ranking a generation sees is the draw's noise; near 1, it "
+        "is the candidates' quality. The last columns: the spread (std) of the members' mean "
+        "fitness over all draws, and of the draws' mean fitness over all members.",
+        "",
+        "```bash",
+    ]
+    for result in results:
+        lines.append(
+            f"python experiments/fitness_signal.py --run {result['run']}"
+            + (" --at init" if result["at"] == "init" else "")
+            + f" --agents {result['agent']} --draws {result['draws']} "
+            f"--members {result['members']}")
+    lines += ["```", ""]
+    for run in sorted({r["run"] for r in results}):
+        group = [r for r in results if r["run"] == run]
+        lines += [f"`{run}` ({group[0]['env_id']}, {group[0]['devices']}):", "",
+                  markdown(group), ""]
+    return lines
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--synthetic-gymnax", type=Path, default=None,
@@ -499,6 +537,7 @@ def main():
     lines += bandit_optimum_section()
     lines += scaling_section()
     lines += rollouts_section()
+    lines += fitness_signal_section()
     atomic_write_text(ROOT / "docs" / "results.md", "\n".join(lines).rstrip() + "\n")
     print(ROOT / "docs" / "results.md")
 
