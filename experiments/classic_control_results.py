@@ -283,7 +283,7 @@ def peer_comparison(evaluated: dict[str, dict]) -> list[str]:
         for env_id in sorted({b.split(" ")[0] for b in below}):
             summary = json.loads((ROOT / "experiments" / "runs" / env_id / "summary.json")
                                  .read_text())
-            rollouts = summary["config"].get("num_rollouts", 1)
+            rollouts = MetaLearnConfig.from_dict(summary["config"]).num_rollouts
             population, generations, peer_rollouts = PEER_SCALE[env_id]
             lines.append(
                 f"| {env_id} | {population} / {generations} / {peer_rollouts} | "

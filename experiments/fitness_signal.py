@@ -30,10 +30,10 @@ import numpy as np
 from scipy.stats import spearmanr
 
 from synthax._compilation_cache import enable_compilation_cache
-from synthax.checkpoints import load
 from synthax.checkpoints.io import atomic_write_text
 from synthax.meta import InnerLoop, MetaLearnConfig
-from synthax.meta.run import CONFIG_FILE, STATE_FILE, build_learner
+from synthax.meta.run import CONFIG_FILE, build_learner, load_meta_state
+from synthax.parallel import device_description
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "experiments" / "results" / "fitness_signal"
@@ -69,17 +69,14 @@ def population(run: Path, at: str, members: int, seed: int):
                          f"({config.population_size}) and a multiple of the device count "
                          f"({len(jax.devices())}), got {members}")
     learner = build_learner(config)
-    state = learner.init(jax.random.PRNGKey(config.seed))
-    generation = 0
     if at == "checkpoint":
-        skeleton = eqx.filter_eval_shape(learner.init, jax.random.PRNGKey(config.seed))
-        state, header = load(run / STATE_FILE, skeleton, {"kind": "meta_state"})
-        state = learner.place(state)
+        state, header = load_meta_state(learner, run, config.seed)
         generation = int(header["generation"])
+    else:
+        state, generation = learner.init(jax.random.PRNGKey(config.seed)), 0
     params, _ = learner.strategy.ask(jax.random.PRNGKey(seed), state.es_state, state.es_params)
     params = jax.tree.map(lambda x: x[:members], params)
-    fixed = eqx.filter(learner.template, learner.template.learnable(), inverse=True)
-    return config, learner, eqx.combine(params, fixed), generation
+    return config, learner, learner._combine(params), generation
 
 
 def measure(run: Path, at: str, agent: str, draws: int, members: int, splits: int,
@@ -113,10 +110,11 @@ def measure(run: Path, at: str, agent: str, draws: int, members: int, splits: in
                      "spearman_p95": float(np.percentile(corr, 95))})
     member_means = scores.mean(axis=0)
     return {
-        "run": str(run.relative_to(ROOT)), "env_id": config.env_id, "at": at,
+        "run": str(run.relative_to(ROOT) if run.is_relative_to(ROOT) else run),
+        "env_id": config.env_id, "at": at,
         "generation": generation, "agent": agent, "draws": draws, "members": members,
         "splits": splits, "seed": seed, "num_eval_episodes": learner.num_eval_episodes,
-        "devices": f"{len(jax.devices())} x {jax.devices()[0].device_kind}",
+        "devices": device_description(),
         "first_draw_seconds": first, "seconds_per_draw": per_draw,
         "member_mean_std": float(member_means.std()),
         "draw_mean_std": float(scores.mean(axis=1).std()),

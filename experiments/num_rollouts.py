@@ -30,6 +30,7 @@ from synthax._compilation_cache import enable_compilation_cache
 from synthax.checkpoints.io import atomic_write_text
 from synthax.meta import MetaLearnConfig
 from synthax.meta.run import build_learner
+from synthax.parallel import device_description
 
 ROOT = Path(__file__).resolve().parent.parent
 WINDOW = 10  # generations averaged for the "last generations" columns
@@ -101,7 +102,7 @@ def main():
     result = {"env_id": base.env_id, "config": str(args.config.resolve().relative_to(ROOT)),
               "agents": args.agents, "population_size": args.population_size,
               "budget": args.budget, "final_seeds": args.final_seeds,
-              "devices": f"{len(jax.devices())} x {jax.devices()[0].device_kind}", "rows": rows}
+              "devices": device_description(), "rows": rows}
     out = ROOT / "experiments" / "results" / "num_rollouts" / f"{base.env_id}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     atomic_write_text(out, json.dumps(result, indent=1) + "\n")

@@ -35,6 +35,13 @@ def usable_cores() -> int:
         return max(1, os.cpu_count() or 1)
 
 
+def device_description() -> str:
+    """Where JAX runs: the default backend's device count and kind, e.g. `"2 x cpu"` or
+    `"1 x NVIDIA H100 80GB HBM3"` (recorded in run logs and experiment results)."""
+    devices = jax.devices()
+    return f"{len(devices)} x {devices[0].device_kind}"
+
+
 def requested_cpu_devices() -> int:
     """The CPU device count `SYNTHAX_CPU_DEVICES` asks for, else `usable_cores()`.
 

@@ -67,3 +67,13 @@ def test_requested_cpu_devices(monkeypatch):
         monkeypatch.setenv(ENV_VAR, bad)
         with pytest.raises(ValueError, match="positive integer"):
             requested_cpu_devices()
+
+
+def test_device_description_names_the_count_and_kind():
+    import jax
+
+    from synthax.parallel import device_description
+
+    count, kind = device_description().split(" x ", 1)
+    assert int(count) == len(jax.devices()) >= 1
+    assert kind == jax.devices()[0].device_kind

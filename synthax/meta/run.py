@@ -29,6 +29,7 @@ from synthax.agents import INNER_LOOP, make_agent
 from synthax.checkpoints import load, read_header, save, save_environment
 from synthax.checkpoints.io import atomic_write_text
 from synthax.envs import make
+from synthax.parallel import device_description
 from synthax.plotting import plot_meta_training
 
 from .config import MetaLearnConfig
@@ -126,6 +127,20 @@ def _read_log(path: Path, up_to: int) -> list[str]:
     return [ln for ln in lines if json.loads(ln)["generation"] <= up_to]
 
 
+def load_meta_state(learner: MetaLearner, out_dir: str | Path,
+                    seed: int) -> tuple[MetaState, dict[str, Any]]:
+    """The meta-learner state checkpointed in `out_dir/state.eqx` and its header, placed on the
+    devices as `learner.step` expects (`learner.place`). `seed` is the run's seed (it shapes
+    the skeleton the leaves are read into).
+
+    **Raises:** `FileNotFoundError` if there is no checkpoint; `CheckpointError` if it does
+    not match the learner's state.
+    """
+    skeleton = eqx.filter_eval_shape(learner.init, jax.random.PRNGKey(seed))
+    state, header = load(Path(out_dir) / STATE_FILE, skeleton, {"kind": "meta_state"})
+    return learner.place(state), header
+
+
 def evolve(
     learner: MetaLearner,
     out_dir: str | Path,
@@ -159,9 +174,7 @@ def evolve(
     out.mkdir(parents=True, exist_ok=True)
     state_path, log_path = out / STATE_FILE, out / LOG_FILE
     if state_path.exists():
-        skeleton = eqx.filter_eval_shape(learner.init, jax.random.PRNGKey(seed))
-        state, header = load(state_path, skeleton, {"kind": "meta_state"})
-        state = learner.place(state)
+        state, header = load_meta_state(learner, out, seed)
         elapsed = float(header["wall_seconds"])
     else:
         state, elapsed = learner.init(jax.random.PRNGKey(seed)), 0.0
@@ -185,7 +198,7 @@ def evolve(
         # Where each generation ran (a resumed run may change machines): "cpu" or "gpu", and
         # e.g. "2 x cpu" or "1 x NVIDIA H100 80GB HBM3".
         backend = jax.default_backend()
-        devices = f"{len(jax.devices())} x {jax.devices()[0].device_kind}"
+        devices = device_description()
         with open(log_path, "a", encoding="utf-8") as log:
             for _ in range(start_generation, generations):
                 t_gen = time.perf_counter()
