@@ -32,7 +32,21 @@ class AbstractEnvironment(eqx.Module):
     Termination and truncation are kept apart: `terminated` means the MDP reached a terminal state
     (no bootstrapping), `truncated` means the episode was cut by a time limit (bootstrap from
     ``info["final_observation"]``).
+
+    `jax.jit(env.step)` and `jax.jit(env.reset)` work and compile with this environment's arrays
+    as constants. To pass environments (or agents and policies) as *arguments* of a compiled
+    function, use `eqx.filter_jit`, which traces their arrays and keeps the rest static;
+    `jax.jit` rejects their non-array leaves (activation functions, sizes).
     """
+
+    def __hash__(self) -> int:
+        # Equinox hashes a module by its fields, and arrays are unhashable, so `jax.jit(env.step)`
+        # (which hashes the bound method and so `env`) would fail with "unhashable type". An
+        # environment holding arrays is hashed by identity instead; equality stays Equinox's.
+        try:
+            return super().__hash__()
+        except TypeError:
+            return object.__hash__(self)
 
     @abc.abstractmethod
     def reset(self, key: PRNGKeyArray) -> tuple[Observation, Any]:
