@@ -2,14 +2,14 @@
 
 `SEARCH_SPACES` covers the lists synthetic-gymnax samples from during meta-training (Liesen et
 al. 2024, Appendix; its `config.yaml` files): each entry maps an agent's array field to the
-values it is drawn from uniformly. Names follow synthax's fields: the peer's `ddqn` is
+values it is drawn from uniformly. Names follow synthax's fields: synthetic-gymnax's `ddqn` is
 `double_q`, `fill_buffer` is `learning_starts`, `target_noise`/`target_noise_clip` are
 `policy_noise`/`noise_clip`, and its `tau` (the fraction of the target network *kept*) becomes
 our `tau = 1 - kept` (the weight of the online network). A key that is a tuple of fields (the
 actor's and critic's learning rates) sets all of them to one draw.
 
-`INNER_LOOP` holds the fixed sizes the peer uses in the 10k-step inner loop; `CONFIGS` the named
-configurations that train each agent on real environments (see `docs/agents.md`).
+`INNER_LOOP` holds the fixed sizes synthetic-gymnax uses in the 10k-step inner loop; `CONFIGS`
+the named configurations that train each agent on real environments (see `docs/agents.md`).
 """
 
 from typing import Any
@@ -57,7 +57,7 @@ SEARCH_SPACES: dict[str, dict[str | tuple[str, ...], tuple]] = {
         "policy_noise": (0.1, 0.3, 0.5, 0.7, 0.9),
         "noise_clip": (0.1, 0.4, 0.7, 1.0, 1.3),
     },
-    # Tabular agents (not in the peer): step sizes, discounts and final exploration rates in
+    # Tabular agents (not in synthetic-gymnax): step sizes, discounts and final exploration rates in
     # the ranges of Sutton & Barto's Cliff Walking example (alpha 0.1-0.5, epsilon 0.1).
     "q_learning": {
         "learning_rate": (1.0, 0.5, 0.25, 0.1),

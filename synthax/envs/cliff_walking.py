@@ -55,7 +55,7 @@ class CliffWalking(AbstractEnvironment):
     **Rewards (float32):** -1 per step; -100 for stepping into the cliff (row 3, columns 1..10),
     which terminates the episode; 0 for stepping into the goal (row 3, column 11), which
     terminates the episode. `truncated` is true when the `max_steps_in_episode`-th step does not
-    terminate. The optimal return is -12; `solved_return = -20.0` is the seed's solved
+    terminate. The optimal return is -12; `solved_return = -20.0` is learning_environments' solved
     threshold: the mean evaluation return at which the task counts as solved (e.g. for
     `synthax.evaluation.steps_to_solve`).
 

@@ -2,9 +2,10 @@
 
 Ferreira et al. (2022), "Learning Synthetic Environments and Reward Networks for Reinforcement
 Learning", ICLR, arXiv:2202.02790, Section 3 and Appendix: a reward network (RN) keeps the real
-dynamics and learns the reward the agent sees. The variants (the seed's `reward_env_type`):
+dynamics and learns the reward the agent sees. The variants (with learning_environments'
+`reward_env_type` numbers):
 
-| variant | seed type | reward |
+| variant | `reward_env_type` | reward |
 |---|---|---|
 | `potential_exclusive` | 1 | `gamma * Phi(s') - Phi(s)` |
 | `potential_additive` | 2 | `r + gamma * Phi(s') - Phi(s)` |
@@ -18,9 +19,9 @@ dynamics and learns the reward the agent sees. The variants (the seed's `reward_
 | `linear_info_additive` | 102 | `r + w . info` |
 
 `gamma` is the discount of the agent being trained (`for_agent` sets it). Potential-based
-shaping is that of Ng, Harada and Russell (1999, ICML, Theorem 1). As in the seed, `Phi(s')` is
-used at terminal transitions too: an exclusive potential can then reward reaching a good
-terminal state (Cliff Walking's goal), which it could not if terminal potentials were 0; the
+shaping is that of Ng, Harada and Russell (1999, ICML, Theorem 1). As in learning_environments,
+`Phi(s')` is used at terminal transitions too: an exclusive potential can then reward reaching a
+good terminal state (Cliff Walking's goal), which it could not if terminal potentials were 0; the
 policy-invariance guarantee of the additive variants strictly needs `Phi = 0` at absorbing
 states, so it holds only approximately.
 """
@@ -57,7 +58,7 @@ SEED_TYPES: dict[int, str] = {
     4: "potential_additive_info", 5: "exclusive", 6: "additive", 7: "exclusive_info",
     8: "additive_info", 101: "linear_info_exclusive", 102: "linear_info_additive",
 }
-"""The seed's `reward_env_type` numbers and the synthax variant names they stand for."""
+"""learning_environments' `reward_env_type` numbers and the synthax variant names they stand for."""
 
 
 class RewardNetworkState(eqx.Module):
@@ -73,13 +74,13 @@ class RewardNetwork(AbstractWrapper):
     **Arguments:**
 
     - `env`: the real environment; its dynamics, termination and time limit are kept.
-    - `variant`: a name from `VARIANTS` (module docstring), or the seed's type number
+    - `variant`: a name from `VARIANTS` (module docstring), or learning_environments' type number
       (`SEED_TYPES`).
     - `key`: PRNG key for the network's initialisation.
     - `info_keys`: entries of `env`'s `transition` info that form the info vector (each
       flattened to float32 and concatenated); required by the `*_info` variants.
     - `hidden_size`, `num_layers`, `activation`: the network `Phi` or `f` (ignored by the
-      linear variants, which learn `w` without a bias as in the seed).
+      linear variants, which learn `w` without a bias as in learning_environments).
     - `gamma`: the discount in potential-based variants; `for_agent(agent)` replaces it by the
       agent's `gamma`.
 

@@ -21,7 +21,7 @@ class MetaLearnConfig:
       `"td3"`).
     - `agent_kwargs`: per algorithm, keyword arguments of its class
       (`{"ppo": {"activation": "relu"}}`). They override the agent's defaults, or, with
-      `random_hyperparameters`, the peer's inner-loop sizes (`synthax.agents.INNER_LOOP`).
+      `random_hyperparameters`, synthetic-gymnax's inner-loop sizes (`synthax.agents.INNER_LOOP`).
     - `random_hyperparameters`: draw every inner-loop agent's array hyperparameters from
       `synthax.agents.SEARCH_SPACES` (the paper's setting).
     - `schedule`: `"round_robin"` (one algorithm per generation, in turn) or `"all"`.
@@ -43,7 +43,7 @@ class MetaLearnConfig:
     - `num_mean_eval_seeds`: agents trained on the population mean each generation.
     - `num_rollouts`: agents trained on each population member per generation, each with its
       own hyperparameter draw and seed (shared by the population); the member's fitness is
-      their mean. The peer uses 8; 1 (the default) costs one agent per member.
+      their mean. synthetic-gymnax uses 8; 1 (the default) costs one agent per member.
     - `checkpoint_every`: generations between checkpoints.
     - `final_eval_seeds`: agents per arm of the final evaluation (`synthetic_10k`, `real_10k`).
     - `seed`: the run's PRNG seed.

@@ -9,7 +9,7 @@ from jaxtyping import Array, Int
 
 class HorizonSchedule(eqx.Module):
     """The evaluation-horizon curriculum: `optax.linear_schedule` over generations on the
-    evaluation environment's time limit (Liesen et al. 2024, Appendix; the peer's
+    evaluation environment's time limit (Liesen et al. 2024, Appendix; synthetic-gymnax's
     `eval_config`). E.g. MountainCar-v0: 1000 -> 200 steps from generation 200 over 600.
 
     **Arguments:** `init_value`, `end_value` (steps, >= 1), `transition_begin` (generations at

@@ -3,9 +3,9 @@
 Liesen et al. (2024), arXiv:2406.12589, Sec. 4 and Appendix: to make a synthetic environment
 that trains *any reasonable* agent, each fitness evaluation trains agents of several algorithms
 (discrete: PPO, SAC, DQN; continuous: PPO, SAC, DDPG, TD3) whose hyperparameters are drawn
-uniformly from lists, and the fitness is their mean real-environment return. The peer trains one
-algorithm per generation in turn (round-robin); all members of a generation share the drawn
-hyperparameters and the PRNG key (common random numbers).
+uniformly from lists, and the fitness is their mean real-environment return.
+synthetic-gymnax trains one algorithm per generation in turn (round-robin); all members of a
+generation share the drawn hyperparameters and the PRNG key (common random numbers).
 """
 
 from typing import Any
@@ -60,8 +60,8 @@ class InnerLoop(eqx.Module):
       `synthax.agents.SEARCH_SPACES` (one draw per generation shared by the population, one
       per agent when the mean environment is evaluated).
     - `schedule`: `"round_robin"` trains algorithm `generation % len(agents)` in each
-      generation (the peer's choice; one algorithm's cost per generation); `"all"` trains every
-      algorithm each generation and averages their returns.
+      generation (synthetic-gymnax's choice; one algorithm's cost per generation); `"all"`
+      trains every algorithm each generation and averages their returns.
     - `objective`: what a population member scores: [`FinalReturn`][synthax.meta.FinalReturn]
       (default), [`AreaUnderCurve`][synthax.meta.AreaUnderCurve] or
       [`StepsToSolve`][synthax.meta.StepsToSolve]. The mean environment's logged return
@@ -157,8 +157,8 @@ class InnerLoop(eqx.Module):
         Every member is scored with the same agent(s) and `key` (common random numbers).
         With `num_rollouts > 1` (static) each member trains `num_rollouts` agents per
         algorithm, each with its own hyperparameter draw and seed (shared by the population),
-        and scores their mean: the peer's `meta_config.num_rollouts` (8 in its configs), which
-        averages out the spread between draws that one agent per member leaves in the ranking.
+        and scores their mean: synthetic-gymnax's `meta_config.num_rollouts` (8 in its configs),
+        which averages out the spread between draws that one agent per member leaves in the ranking.
         `num_rollouts = 1` is one agent per member, drawn from `key` as before.
 
         **Returns:** float32 `(population,)` objective values (by default mean real returns):

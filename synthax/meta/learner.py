@@ -80,7 +80,7 @@ class MetaLearner(eqx.Module):
       as in the papers).
     - `strategy`: an evosax distribution-based strategy name (see `distribution_strategies`);
       `strategy_kwargs`: extra constructor arguments (e.g. `optimizer=optax.sgd(0.5)` for
-      `"Open_ES"`, whose antithetic sampling is the seed's mirrored NES).
+      `"Open_ES"`, whose antithetic sampling is learning_environments' mirrored NES).
     - `population_size`, `sigma_init` (initial `std_init`), `num_eval_episodes` (real episodes
       per fitness evaluation), `num_mean_eval_seeds` (agents trained on the mean each
       generation), `num_rollouts` (agents per population member and generation, each with its
