@@ -14,6 +14,7 @@ from synthax.checkpoints import (
     save_environment,
     shipped_env_ids,
 )
+from synthax.checkpoints.io import header_hash
 from synthax.envs import SyntheticContextualBandit, make
 
 
@@ -75,6 +76,10 @@ def test_shape_mismatch(tmp_path, bandit):
     lines = path.read_bytes().split(b"\n", 1)
     header = json.loads(lines[0])
     header["config"]["hidden_size"] = 16
+    path.write_bytes(json.dumps(header).encode() + b"\n" + lines[1])
+    with pytest.raises(CheckpointError, match="header does not match its hash"):
+        load_environment(path)
+    header["header_sha256"] = header_hash(header)  # a consistent header for other shapes
     path.write_bytes(json.dumps(header).encode() + b"\n" + lines[1])
     with pytest.raises(CheckpointError, match="shapes"):
         load_environment(path)

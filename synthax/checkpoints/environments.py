@@ -1,5 +1,7 @@
 """Saving and loading synthetic environments, and the environments shipped with synthax."""
 
+import inspect
+import numbers
 import os
 from importlib import resources
 from pathlib import Path
@@ -49,23 +51,91 @@ def load_environment(path: str | os.PathLike, env_id: str | None = None) -> eqx.
 
     **Arguments:** `path`; `env_id`, if given, the real environment id the checkpoint must be for.
 
+    The header is validated before anything is built from it: a known class, an `env_id`
+    string, `config` keys that the class's constructor takes, numeric bounds, and spaces
+    (observation size, action kind and size) that match the real environment `env_id` names.
+
     **Raises:** `CheckpointError` if the file is not an environment checkpoint, is for another
-    env id, names an unknown class, or its shapes or hash do not match.
+    env id, its header was edited (format version 2: any field; version 1: a value that does
+    not fit, as above), or its shapes or hash do not match.
     """
     header = read_header(path)
     if header.get("kind") != "environment":
         raise CheckpointError(f"{path} is not an environment checkpoint")
-    cls = ENVIRONMENT_CLASSES.get(header.get("class"))
-    if cls is None:
-        raise CheckpointError(
-            f"{path}: unknown environment class {header.get('class')!r}; "
-            f"known: {sorted(ENVIRONMENT_CLASSES)}"
-        )
-    config = header["config"]
-    skeleton = eqx.filter_eval_shape(lambda: _skeleton(cls, config, header.get("env_id")))
+    cls = _checked_class(path, header)
+    config = _checked_config(path, header, cls)
+    try:
+        skeleton = eqx.filter_eval_shape(lambda: _skeleton(cls, config, header["env_id"]))
+    except (TypeError, ValueError, KeyError) as error:
+        raise CheckpointError(f"{path}: header config does not build a {cls.__name__} "
+                              f"({error})") from None
     expect = {"env_id": env_id} if env_id is not None else None
     env, _ = load(path, skeleton, expect)
     return env
+
+
+def _checked_class(path, header: dict[str, Any]) -> type:
+    name = header.get("class")
+    if not isinstance(name, str) or name not in ENVIRONMENT_CLASSES:
+        raise CheckpointError(
+            f"{path}: unknown environment class {name!r} in the header; "
+            f"known: {sorted(ENVIRONMENT_CLASSES)}"
+        )
+    if not isinstance(header.get("env_id"), str):
+        raise CheckpointError(f"{path}: header env_id {header.get('env_id')!r} is not an id")
+    return ENVIRONMENT_CLASSES[name]
+
+
+def _checked_config(path, header: dict[str, Any], cls: type) -> dict[str, Any]:
+    """The header's constructor config, checked against `cls` and the real environment."""
+    config = header.get("config")
+    if not isinstance(config, dict):
+        raise CheckpointError(f"{path}: header config {config!r} is not a mapping")
+    allowed = set(inspect.signature(cls.__init__).parameters) - {"self", "key", "env",
+                                                                 "reset_env"}
+    unknown = set(config) - allowed
+    if unknown:
+        raise CheckpointError(f"{path}: header config has keys {sorted(unknown)} that "
+                              f"{cls.__name__} does not take; allowed: {sorted(allowed)}")
+    for name in ("observation_low", "observation_high", "action_low", "action_high"):
+        if name not in config or (config[name] is None and name.startswith("action")):
+            continue
+        value = config[name]
+        if not (isinstance(value, list) and value and all(
+                isinstance(v, numbers.Real) and not isinstance(v, bool) for v in value)):
+            raise CheckpointError(f"{path}: header config {name} is {value!r}, not a list of "
+                                  "finite numbers")
+    if "observation_low" in config:
+        _check_spaces_match(path, header, config)
+    return config
+
+
+def _check_spaces_match(path, header: dict[str, Any], config: dict[str, Any]) -> None:
+    """The saved spaces have the sizes of the real environment `header["env_id"]`, for gymnax
+    and synthax-native ids (cheap to build); skipped for others (a Brax id, or a user's
+    environment whose module is not imported)."""
+    import gymnax
+
+    from synthax.envs._spaces import space_arguments
+    from synthax.envs.registry import NATIVE_ENVS, make
+
+    env_id = header["env_id"]
+    if env_id not in NATIVE_ENVS and env_id not in gymnax.registered_envs:
+        return
+    real = space_arguments(make(env_id))
+
+    def sizes(args: dict[str, Any]) -> tuple:
+        discrete = args.get("num_actions") is not None
+        low = args.get("action_low")
+        actions = args["num_actions"] if discrete else (0 if low is None else len(low))
+        return len(args["observation_low"]), discrete, actions
+
+    saved, expected = sizes(config), sizes(real)
+    if saved != expected:
+        raise CheckpointError(
+            f"{path}: header spaces (observation size, discrete, actions) {saved} do not match "
+            f"{env_id}'s {expected}; the header was edited or is for another environment"
+        )
 
 
 def _skeleton(cls: type, config: dict[str, Any], env_id: str | None) -> eqx.Module:

@@ -4,6 +4,14 @@ Layout of a file: one line of UTF-8 JSON (the header), a newline, then the bytes
 `equinox.tree_serialise_leaves` (NumPy's `.npy` format per leaf). The header names the format,
 the synthax version, the class and constructor config of the object, the shape and dtype of
 every array leaf, and the SHA-256 of the payload; loading checks all of them before it reads.
+
+Format version 2 (what `save` writes) also stores `header_sha256`, the SHA-256 of the
+header's canonical JSON (`sort_keys`, every entry but `header_sha256` itself); as the header
+holds the payload's hash, it covers the whole file, so an edit of any header field is refused.
+Version 1 files (no header hash) still load: their payload hash is checked, and their header
+values are validated by whoever builds from them (e.g.
+[`load_environment`][synthax.checkpoints.load_environment]). Headers never hold NaN or
+infinite numbers (`save` refuses them, loading rejects them).
 """
 
 import hashlib
@@ -21,7 +29,8 @@ import numpy as np
 from synthax._version import __version__
 
 FORMAT = "synthax.checkpoint"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+READABLE_VERSIONS = (1, 2)
 
 
 class CheckpointError(ValueError):
@@ -65,14 +74,26 @@ def leaf_signature(tree: Any) -> list[list]:
     return [[list(np.shape(x)), str(np.dtype(x.dtype))] for x in leaves]
 
 
+def header_hash(header: dict[str, Any]) -> str:
+    """The SHA-256 of `header`'s canonical JSON, leaving out its `header_sha256` entry.
+
+    **Raises:** `ValueError` for NaN or infinite numbers; `TypeError` for values JSON cannot
+    hold.
+    """
+    body = {k: v for k, v in header.items() if k != "header_sha256"}
+    text = json.dumps(body, sort_keys=True, allow_nan=False, ensure_ascii=True)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
 def save(path: str | os.PathLike, tree: Any, header: dict[str, Any]) -> None:
     """Serialise the array leaves of `tree` to `path` behind a JSON header, atomically.
 
     **Arguments:** `path`; `tree`, any pytree (an `eqx.Module`, an evosax state, ...);
-    `header`, JSON-serialisable metadata (stored with `format`, `synthax_version`, `shapes` and
-    `sha256` added).
+    `header`, JSON-serialisable metadata (stored with `format`, `format_version`,
+    `synthax_version`, `shapes`, `sha256` and `header_sha256` added).
 
-    **Raises:** `TypeError` if `header` is not JSON-serialisable.
+    **Raises:** `TypeError` if `header` is not JSON-serialisable; `ValueError` if it holds NaN
+    or infinite numbers or does not fit on one line.
     """
     buffer = io.BytesIO()
     eqx.tree_serialise_leaves(buffer, tree)
@@ -85,6 +106,7 @@ def save(path: str | os.PathLike, tree: Any, header: dict[str, Any]) -> None:
         "shapes": leaf_signature(tree),
         "sha256": hashlib.sha256(payload).hexdigest(),
     }
+    full_header["header_sha256"] = header_hash(full_header)
     line = json.dumps(full_header, sort_keys=True, allow_nan=False).encode("utf-8")
     if b"\n" in line:
         raise ValueError("checkpoint header must serialise to one line")
@@ -92,27 +114,42 @@ def save(path: str | os.PathLike, tree: Any, header: dict[str, Any]) -> None:
 
 
 def read_header(path: str | os.PathLike) -> dict[str, Any]:
-    """The JSON header of a checkpoint file.
+    """The JSON header of a checkpoint file (for format version 2, checked against its hash).
 
-    **Raises:** `FileNotFoundError`; `CheckpointError` if the file is not a synthax checkpoint.
+    **Raises:** `FileNotFoundError`; `CheckpointError` if the file is not a synthax checkpoint,
+    has an unknown format version, or (version 2) its header does not match its hash.
     """
     with open(path, "rb") as f:
         line = f.readline()
     return _parse_header(line, path)
 
 
+def _reject_constant(name: str):
+    raise ValueError(f"the header holds {name}, which synthax never writes")
+
+
 def _parse_header(line: bytes, path) -> dict[str, Any]:
     try:
-        header = json.loads(line.decode("utf-8"))
+        header = json.loads(line.decode("utf-8"), parse_constant=_reject_constant)
     except (UnicodeDecodeError, json.JSONDecodeError):
         raise CheckpointError(f"{path} is not a synthax checkpoint (no JSON header)") from None
+    except ValueError as error:  # NaN or Infinity
+        raise CheckpointError(f"{path}: corrupt or edited header ({error})") from None
     if not isinstance(header, dict) or header.get("format") != FORMAT:
         raise CheckpointError(f"{path} is not a synthax checkpoint (format != {FORMAT!r})")
-    if header.get("format_version") != FORMAT_VERSION:
+    version = header.get("format_version")
+    if type(version) is not int or version not in READABLE_VERSIONS:
         raise CheckpointError(
-            f"{path} has checkpoint format version {header.get('format_version')}; this synthax "
-            f"({__version__}) reads version {FORMAT_VERSION}"
+            f"{path} has checkpoint format version {version!r}; this synthax "
+            f"({__version__}) reads versions {list(READABLE_VERSIONS)}"
         )
+    if version >= 2 and header.get("header_sha256") != header_hash(header):
+        raise CheckpointError(
+            f"{path}: header does not match its hash (header_sha256); the file was edited or is "
+            "corrupt"
+        )
+    if not isinstance(header.get("sha256"), str) or not isinstance(header.get("shapes"), list):
+        raise CheckpointError(f"{path}: header lacks its payload hash or leaf shapes")
     return header
 
 
