@@ -6,7 +6,11 @@ from .compare import (
     markdown_table as markdown_table,
     write_results as write_results,
 )
-from .config import PRESETS as PRESETS, MetaLearnConfig as MetaLearnConfig
+from .config import (
+    PRESETS as PRESETS,
+    ConfigError as ConfigError,
+    MetaLearnConfig as MetaLearnConfig,
+)
 from .curriculum import HorizonSchedule as HorizonSchedule
 from .fitness import (
     AreaUnderCurve as AreaUnderCurve,

@@ -1,12 +1,52 @@
 """Configuration of a meta-learning run (a plain dataclass that round-trips through JSON)."""
 
 import dataclasses
+import functools
 import json
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
+
+
+class ConfigError(ValueError):
+    """A config field (or config file) holds a value that is not allowed; the message names the
+    field, the value and what is allowed."""
+
+
+@functools.cache
+def _field_validators() -> dict[str, Any]:
+    """A strict pydantic validator per field: no coercion, so `4.5` is not an `int`, `"no"` or
+    `1` is not a `bool`, and `True` is not an `int`."""
+    from pydantic import ConfigDict, TypeAdapter
+
+    strict = ConfigDict(strict=True)
+    return {f.name: TypeAdapter(f.type, config=strict)
+            for f in dataclasses.fields(MetaLearnConfig)}
+
+
+def _type_name(tp: Any) -> str:
+    return getattr(tp, "__name__", None) or str(tp).replace("typing.", "")
+
+
+def _check_types(config: "MetaLearnConfig") -> None:
+    from pydantic import ValidationError
+
+    for f in dataclasses.fields(config):
+        value = getattr(config, f.name)
+        try:
+            checked = _field_validators()[f.name].validate_python(value)
+        except ValidationError as error:
+            first = error.errors()[0]
+            where = "".join(f"[{part!r}]" for part in first["loc"])
+            raise ConfigError(
+                f"config field {f.name}{where}: {first.get('input', value)!r} is not allowed; "
+                f"{f.name} is {_type_name(f.type)} ({first['msg'].lower()})"
+            ) from None
+        if f.type is float:  # an int is fine for a float field; store it as a float
+            object.__setattr__(config, f.name, checked)
 
 
 @dataclass(frozen=True)
@@ -47,6 +87,11 @@ class MetaLearnConfig:
     - `checkpoint_every`: generations between checkpoints.
     - `final_eval_seeds`: agents per arm of the final evaluation (`synthetic_10k`, `real_10k`).
     - `seed`: the run's PRNG seed.
+
+    **Raises:** `ConfigError` (a `ValueError`) naming the field, the value and what is allowed,
+    when a field has the wrong type (types are checked strictly: `4.5` is not an `int`, `"no"`
+    is not a `bool`), a count is below 1, `sigma_init` is not a finite positive number, a name
+    is unknown, or `env_id` is a `Synthetic-` id (meta-learning needs the real environment).
     """
 
     env_id: str = "CartPole-v1"
@@ -70,39 +115,59 @@ class MetaLearnConfig:
     seed: int = 0
 
     def __post_init__(self):
+        if isinstance(self.agents, tuple):
+            object.__setattr__(self, "agents", list(self.agents))
+        _check_types(self)
         for name in ("population_size", "generations", "hidden_size", "num_eval_episodes",
                      "num_mean_eval_seeds", "num_rollouts", "checkpoint_every",
                      "final_eval_seeds"):
             if getattr(self, name) < 1:
-                raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
-        if not self.sigma_init > 0:
-            raise ValueError(f"sigma_init must be > 0, got {self.sigma_init}")
+                raise ConfigError(f"config field {name} must be >= 1, got {getattr(self, name)}")
+        if not (math.isfinite(self.sigma_init) and self.sigma_init > 0):
+            raise ConfigError(f"config field sigma_init must be a finite number > 0, got "
+                              f"{self.sigma_init}")
         from synthax.agents import AGENTS
+        from synthax.envs.registry import SYNTHETIC_PREFIX, real_env_id
 
         from .inner_loop import SCHEDULES
+        from .learner import distribution_strategies
 
-        if isinstance(self.agents, str) or not self.agents:
-            raise ValueError(f"agents must be a non-empty list of names, got {self.agents!r}")
+        if self.env_id.startswith(SYNTHETIC_PREFIX):
+            raise ConfigError(
+                f"config field env_id: {self.env_id!r} is a synthetic environment; meta-learning "
+                f"learns a synthetic stand-in for a real one, e.g. {real_env_id(self.env_id)!r}"
+            )
+        if not self.agents:
+            raise ConfigError(f"config field agents must be a non-empty list of names, got "
+                              f"{self.agents!r}")
         if len(set(self.agents)) != len(self.agents):
-            raise ValueError(f"agents must not repeat a name, got {self.agents}")
+            raise ConfigError(f"config field agents must not repeat a name, got {self.agents}")
         for name in [*self.agents, *self.agent_kwargs]:
             if name not in AGENTS:
-                raise ValueError(f"unknown agent {name!r}; allowed: {sorted(AGENTS)}")
+                raise ConfigError(f"config field agents: unknown agent {name!r}; allowed: "
+                                  f"{sorted(AGENTS)}")
         extra = set(self.agent_kwargs) - set(self.agents)
         if extra:
-            raise ValueError(f"agent_kwargs for {sorted(extra)}, which are not in agents "
-                             f"{self.agents}")
+            raise ConfigError(f"config field agent_kwargs has {sorted(extra)}, which are not "
+                              f"in agents {self.agents}")
         if self.schedule not in SCHEDULES:
-            raise ValueError(f"unknown schedule {self.schedule!r}; allowed: {list(SCHEDULES)}")
+            raise ConfigError(f"config field schedule: unknown schedule {self.schedule!r}; "
+                              f"allowed: {list(SCHEDULES)}")
+        if self.strategy not in distribution_strategies():
+            raise ConfigError(f"config field strategy: unknown strategy {self.strategy!r}; "
+                              f"allowed: {distribution_strategies()}")
         if self.eval_horizon is not None:
             allowed = {"init_value", "end_value", "transition_begin", "transition_steps"}
             unknown = set(self.eval_horizon) - allowed
             if unknown or not {"init_value", "end_value"} <= set(self.eval_horizon):
-                raise ValueError(
-                    f"eval_horizon needs init_value and end_value and may have "
+                raise ConfigError(
+                    f"config field eval_horizon needs init_value and end_value and may have "
                     f"transition_begin and transition_steps; got {sorted(self.eval_horizon)}"
                 )
-            self.horizon_schedule()  # validates the values
+            try:
+                self.horizon_schedule()  # validates the values
+            except ValueError as error:
+                raise ConfigError(f"config field eval_horizon: {error}") from None
 
     def horizon_schedule(self):
         """The [`HorizonSchedule`][synthax.meta.HorizonSchedule] of `eval_horizon`, or `None`."""
@@ -121,36 +186,54 @@ class MetaLearnConfig:
 
         A config written by synthax 0.1 (`"agent": name` with flat `agent_kwargs`) is read as
         `agents=[name]` with `agent_kwargs={name: ...}`.
+
+        **Raises:** `ConfigError` for unknown keys or bad values (see the class).
         """
+        if not isinstance(data, dict):
+            raise ConfigError(f"a config is a mapping of field names to values, got "
+                              f"{type(data).__name__}")
         data = dict(data)
         if "agent" in data and "agents" not in data:
             name = data.pop("agent")
             if not isinstance(name, str):
-                raise ValueError(f"agent must be an agent name, got {name!r}")
+                raise ConfigError(f"config field agent must be an agent name, got {name!r}")
             kwargs = data.pop("agent_kwargs", {}) or {}
             data["agents"] = [name]
             data["agent_kwargs"] = {name: kwargs} if kwargs else {}
         allowed = {f.name for f in dataclasses.fields(cls)}
         unknown = set(data) - allowed
         if unknown:
-            raise ValueError(f"unknown config keys {sorted(unknown)}; allowed: {sorted(allowed)}")
+            raise ConfigError(f"unknown config keys {sorted(map(str, unknown))}; allowed: "
+                              f"{sorted(allowed)}")
         return cls(**data)
 
     @classmethod
     def from_file(cls, path: "str | Path") -> "MetaLearnConfig":
         """Read a config from a YAML (`.yaml`, `.yml`) or JSON file (see `experiments/configs/`).
 
-        **Raises:** `ValueError` for another suffix, a file that is not a mapping, or bad keys
-        or values (see `from_dict`); `OSError` if the file cannot be read.
+        **Raises:** `ConfigError` (a `ValueError`) for another suffix, a file that cannot be read
+        or parsed, one that is not a mapping, or bad keys or values (see `from_dict`); the
+        message names the file.
         """
         path = Path(path)
         if path.suffix not in (".yaml", ".yml", ".json"):
-            raise ValueError(f"config files are .yaml, .yml or .json; got {path.name!r}")
-        text = path.read_text(encoding="utf-8")
-        data = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
+            raise ConfigError(f"config files are .yaml, .yml or .json; got {path.name!r}")
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as error:
+            reason = error.strerror if isinstance(error, OSError) else "not UTF-8 text"
+            raise ConfigError(f"{path}: cannot read it ({reason})") from None
+        try:
+            data = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
+        except (json.JSONDecodeError, yaml.YAMLError) as error:
+            line = " ".join(str(error).split())
+            raise ConfigError(f"{path}: not valid {path.suffix[1:].upper()} ({line})") from None
         if not isinstance(data, dict):
-            raise ValueError(f"{path} does not hold a mapping of config keys")
-        return cls.from_dict(data)
+            raise ConfigError(f"{path} does not hold a mapping of config keys")
+        try:
+            return cls.from_dict(data)
+        except ConfigError as error:
+            raise ConfigError(f"{path}: {error}") from None
 
     def replace(self, **changes) -> "MetaLearnConfig":
         return dataclasses.replace(self, **changes)
