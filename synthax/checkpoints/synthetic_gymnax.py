@@ -135,8 +135,14 @@ WHEEL_FOLDERS: dict[str, str] = {
     "MountainCar-v0": "mountaincar",
     "MountainCarContinuous-v0": "continuous_mountaincar",
     "Pendulum-v1": "pendulum",
+    "halfcheetah": "halfcheetah",
+    "hopper": "hopper",
+    "humanoidstandup": "humanoidstandup",
+    "swimmer": "swimmer",
+    "walker2d": "walker2d",
 }
-"""The folder of each classic-control checkpoint inside synthetic-gymnax 0.0.1's wheel."""
+"""The folder of each checkpoint inside synthetic-gymnax 0.0.1's wheel: five classic-control
+environments (gymnax ids) and five Brax ones (synthax's Brax ids, `synthax[brax]`)."""
 
 
 def import_from_wheel(
@@ -148,13 +154,16 @@ def import_from_wheel(
     neither installed nor imported.
 
     **Raises:** `KeyError` for an `env_id` the wheel has no checkpoint for (listing those it
-    has); `CheckpointError` as
+    has); `CheckpointError` for a file that is not a wheel (zip), or as
     [`import_synthetic_gymnax`][synthax.checkpoints.import_synthetic_gymnax].
     """
     if env_id not in WHEEL_FOLDERS:
         raise KeyError(f"synthetic-gymnax has no checkpoint for {env_id!r}; it has "
                        f"{sorted(WHEEL_FOLDERS)}")
     member = f"synthetic_gymnax/checkpoints/{WHEEL_FOLDERS[env_id]}/checkpoint.pkl"
+    if not zipfile.is_zipfile(wheel):
+        raise CheckpointError(f"{wheel} is not a wheel (not a zip file); get synthetic-gymnax's "
+                              "with pip download --no-deps synthetic-gymnax==0.0.1")
     with tempfile.TemporaryDirectory() as tmp, zipfile.ZipFile(wheel) as archive:
         try:
             path = archive.extract(member, tmp)

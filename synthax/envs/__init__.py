@@ -1,10 +1,16 @@
 """Environments: the interface, adapters to and from gymnax, and synthetic environments."""
 
 from .base import AbstractEnvironment as AbstractEnvironment
+from .brax_env import BraxEnvironment as BraxEnvironment, BraxState as BraxState
 from .cliff_walking import CliffWalking as CliffWalking, CliffWalkingState as CliffWalkingState
 from .curiosity import Curiosity as Curiosity, CuriosityState as CuriosityState
 from .gymnax_env import GymnaxEnvironment as GymnaxEnvironment
-from .registry import list_envs as list_envs, make as make, real_env_id as real_env_id
+from .registry import (
+    brax_name as brax_name,
+    list_envs as list_envs,
+    make as make,
+    real_env_id as real_env_id,
+)
 from .reward_network import (
     RewardNetwork as RewardNetwork,
     RewardNetworkState as RewardNetworkState,

@@ -1,5 +1,6 @@
 """A time limit that may be a traced value: the evaluation-horizon curriculum's environment."""
 
+import dataclasses
 from typing import Any
 
 import equinox as eqx
@@ -7,6 +8,7 @@ import jax.numpy as jnp
 from jaxtyping import Array, Int, PRNGKeyArray
 
 from .base import AbstractEnvironment, Observation, StepResult
+from .brax_env import BraxEnvironment
 from .gymnax_env import GymnaxEnvironment
 from .wrapper import AbstractWrapper
 
@@ -14,11 +16,13 @@ from .wrapper import AbstractWrapper
 def with_max_steps(env: AbstractEnvironment, max_steps: int) -> AbstractEnvironment:
     """`env` with its own time limit set to `max_steps` (a Python int).
 
-    Gymnax environments take any limit (their `EnvParams.max_steps_in_episode`); other
-    environments can only keep or shorten theirs, through [`TimeLimit`][synthax.envs.TimeLimit].
+    Gymnax and Brax environments take any limit (their `EnvParams.max_steps_in_episode`, or
+    [`BraxEnvironment.time_limit`][synthax.envs.BraxEnvironment]); other environments can only
+    keep or shorten theirs, through [`TimeLimit`][synthax.envs.TimeLimit].
 
     **Raises:** `ValueError` if `max_steps < 1`, or if it exceeds the limit of an environment that
-    is not a [`GymnaxEnvironment`][synthax.envs.GymnaxEnvironment].
+    is not a [`GymnaxEnvironment`][synthax.envs.GymnaxEnvironment] or a
+    [`BraxEnvironment`][synthax.envs.BraxEnvironment].
     """
     max_steps = int(max_steps)
     if max_steps < 1:
@@ -26,6 +30,8 @@ def with_max_steps(env: AbstractEnvironment, max_steps: int) -> AbstractEnvironm
     if isinstance(env, GymnaxEnvironment):
         params = env.params.replace(max_steps_in_episode=max_steps)
         return GymnaxEnvironment(env.env, params)
+    if isinstance(env, BraxEnvironment):
+        return dataclasses.replace(env, time_limit=max_steps)
     if max_steps > env.max_steps_in_episode:
         raise ValueError(
             f"{type(env).__name__} has a time limit of {env.max_steps_in_episode} steps, which "
