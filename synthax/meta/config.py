@@ -31,11 +31,16 @@ def _type_name(tp: Any) -> str:
     return getattr(tp, "__name__", None) or str(tp).replace("typing.", "")
 
 
-def _check_types(config: "MetaLearnConfig") -> None:
+def _check_types(values: dict[str, Any]) -> dict[str, Any]:
+    """`values` (field name to value) checked against the fields' types; ints given for float
+    fields become floats. **Raises:** `ConfigError` for the first value of the wrong type."""
     from pydantic import ValidationError
 
-    for f in dataclasses.fields(config):
-        value = getattr(config, f.name)
+    checked_values = dict(values)
+    for f in dataclasses.fields(MetaLearnConfig):
+        if f.name not in values:
+            continue
+        value = values[f.name]
         try:
             checked = _field_validators()[f.name].validate_python(value)
         except ValidationError as error:
@@ -46,7 +51,8 @@ def _check_types(config: "MetaLearnConfig") -> None:
                 f"{f.name} is {_type_name(f.type)} ({first['msg'].lower()})"
             ) from None
         if f.type is float:  # an int is fine for a float field; store it as a float
-            object.__setattr__(config, f.name, checked)
+            checked_values[f.name] = checked
+    return checked_values
 
 
 @dataclass(frozen=True)
@@ -55,8 +61,12 @@ class MetaLearnConfig:
 
     **Fields:**
 
-    - `env_id`: the real gymnax environment to learn a synthetic stand-in for (any id that
-      `gymnax.make` knows, including ones registered with `gymnax.register`).
+    - `env_id`: the real environment to learn a synthetic stand-in for: any id that
+      `synthax.make` knows (gymnax ids, including ones registered with `gymnax.register`, and
+      with `synthax[brax]` the Brax ids such as `"hopper"`).
+    - `env_kwargs`: keyword arguments for `synthax.make(env_id, ...)`, e.g.
+      `{"backend": "generalized"}` for a Brax environment (recorded, so a run's physics backend
+      is part of its config).
     - `agents`: the inner-loop algorithms by name (`"ppo"`, `"dqn"`, `"sac"`, `"ddpg"`,
       `"td3"`).
     - `agent_kwargs`: per algorithm, keyword arguments of its class
@@ -95,6 +105,7 @@ class MetaLearnConfig:
     """
 
     env_id: str = "CartPole-v1"
+    env_kwargs: dict[str, Any] = field(default_factory=dict)
     agents: list[str] = field(default_factory=lambda: ["ppo"])
     agent_kwargs: dict[str, dict[str, Any]] = field(default_factory=dict)
     random_hyperparameters: bool = False
@@ -117,7 +128,9 @@ class MetaLearnConfig:
     def __post_init__(self):
         if isinstance(self.agents, tuple):
             object.__setattr__(self, "agents", list(self.agents))
-        _check_types(self)
+        fields = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        for name, value in _check_types(fields).items():
+            object.__setattr__(self, name, value)
         for name in ("population_size", "generations", "hidden_size", "num_eval_episodes",
                      "num_mean_eval_seeds", "num_rollouts", "checkpoint_every",
                      "final_eval_seeds"):
@@ -205,7 +218,7 @@ class MetaLearnConfig:
         if unknown:
             raise ConfigError(f"unknown config keys {sorted(map(str, unknown))}; allowed: "
                               f"{sorted(allowed)}")
-        return cls(**data)
+        return cls(**_check_types(data))
 
     @classmethod
     def from_file(cls, path: "str | Path") -> "MetaLearnConfig":
