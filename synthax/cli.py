@@ -2,7 +2,9 @@
 
 import importlib
 import json
+import sys
 import time
+import traceback
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated
@@ -15,6 +17,26 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+
+
+ISSUES_URL = "https://github.com/synthax/synthax/issues"
+
+
+def _message(error: BaseException) -> str:
+    """One line saying what was wrong: a `KeyError`'s own message (not its repr), an
+    `OSError`'s file and reason (not only its errno)."""
+    if isinstance(error, KeyError) and error.args and isinstance(error.args[0], str):
+        text = error.args[0]
+    elif isinstance(error, OSError) and error.strerror:
+        text = f"{error.filename}: {error.strerror}" if error.filename else error.strerror
+    else:
+        text = str(error)
+    return " ".join(text.split())
+
+
+def _usage_error(error: BaseException, prefix: str = "") -> typer.BadParameter:
+    """A usage error (exit status 2, one message) for `error`."""
+    return typer.BadParameter(f"{prefix}{_message(error)}")
 
 
 def _setup_jax() -> None:
@@ -36,10 +58,10 @@ def envs() -> None:
 
 
 def _latest_run(env_id: str) -> Path:
-    runs = sorted(Path("runs").glob(f"{env_id}-*/state.eqx"))
+    runs = sorted({p.parent for p in Path("runs").glob(f"{env_id}-*/state*.eqx")})
     if not runs:
         raise typer.BadParameter(f"no run of {env_id} under runs/ to resume; pass --out DIR")
-    return runs[-1].parent
+    return runs[-1]
 
 
 @app.command()
@@ -54,7 +76,8 @@ def metalearn(
     config: Annotated[
         Path | None, typer.Option(help="YAML or JSON file of MetaLearnConfig fields (e.g. "
                                   "experiments/configs/cartpole.yaml); replaces the preset, "
-                                  "fields it omits take their defaults.")
+                                  "fields it omits take their defaults.",
+                                  exists=True, dir_okay=False)
     ] = None,
     import_modules: Annotated[
         list[str] | None, typer.Option("--import", help="Python module to import first, e.g. "
@@ -76,29 +99,43 @@ def metalearn(
     resume: Annotated[
         bool, typer.Option(help="Resume the run in --out (or the latest for --env).")
     ] = False,
+    force: Annotated[
+        bool, typer.Option(help="Start a new run in an --out folder that is not empty "
+                                "(replacing synthax's run files there, and nothing else).")
+    ] = False,
     progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
 ) -> None:
     """Meta-learn a synthetic contextual bandit for ENV and evaluate it.
 
-    Writes the checkpoint (env.eqx), log.jsonl and summary.json to the run folder.
+    Writes the checkpoint (env.eqx), log.jsonl and summary.json to the run folder. A folder
+    holding files synthax did not write is refused (pass a new one, or --force).
     """
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from synthax.meta import PRESETS, MetaLearnConfig
-    from synthax.meta.run import latest_generation, run_metalearning
+    from synthax.checkpoints import CheckpointError
+    from synthax.meta import PRESETS, ConfigError, MetaLearnConfig
+    from synthax.meta.run import RunFolderError, latest_generation, run_metalearning
 
+    if resume and force:
+        raise typer.BadParameter("--resume and --force exclude each other")
     for module in import_modules or []:
-        importlib.import_module(module)
+        try:
+            importlib.import_module(module)
+        except ImportError as error:
+            raise _usage_error(error, f"--import {module}: ") from None
     if preset not in PRESETS:
         raise typer.BadParameter(f"unknown preset {preset!r}; allowed: {sorted(PRESETS)}")
     try:
         cfg = PRESETS[preset] if config is None else MetaLearnConfig.from_file(config)
-    except (OSError, ValueError) as error:
-        raise typer.BadParameter(f"--config {config}: {error}") from None
+    except ValueError as error:
+        raise _usage_error(error, f"--config {config}: ") from None
     overrides = {"env_id": env, "generations": generations, "population_size": population_size,
                  "strategy": strategy, "seed": seed}
-    cfg = cfg.replace(**{k: v for k, v in overrides.items() if v is not None})
+    try:
+        cfg = cfg.replace(**{k: v for k, v in overrides.items() if v is not None})
+    except ConfigError as error:
+        raise _usage_error(error) from None
     if out is None:
         out = _latest_run(cfg.env_id) if resume else Path("runs") / (
             f"{cfg.env_id}-{datetime.now().strftime('%Y%m%d-%H%M%S')}"
@@ -121,7 +158,11 @@ def metalearn(
             if not progress:
                 console.print(json.dumps(record))
 
-        summary = run_metalearning(cfg, out, resume=resume, on_generation=on_generation)
+        try:
+            summary = run_metalearning(cfg, out, resume=resume, on_generation=on_generation,
+                                       force=force)
+        except (ConfigError, RunFolderError, CheckpointError) as error:
+            raise _usage_error(error) from None
     console.print(json.dumps({k: summary[k] for k in ("generations", "wall_seconds",
                                                        "compile_seconds", "eval")}, indent=2))
     typer.echo(str(out / "summary.json"))
@@ -149,7 +190,7 @@ def train(
     import jax
     import numpy as np
 
-    from synthax.agents import make_agent
+    from synthax.agents import PPO, make_agent
     from synthax.agents.hyperparameters import config as named_config
     from synthax.checkpoints.io import atomic_write_text
     from synthax.envs import make, real_env_id
@@ -167,8 +208,20 @@ def train(
         if steps is not None or "total_timesteps" not in kwargs:
             kwargs["total_timesteps"] = 10_000 if steps is None else steps
         learner = make_agent(agent, **kwargs)
-    except (KeyError, ValueError) as error:
-        raise typer.BadParameter(str(error.args[0] if error.args else error)) from None
+    except (KeyError, ValueError, TypeError) as error:
+        raise _usage_error(error) from None
+    # Agents train in whole iterations: PPO in rollouts of num_envs * num_steps steps, the
+    # others num_envs steps at a time; a --steps that is not a multiple is refused.
+    per_iteration = learner.batch_size if isinstance(learner, PPO) else learner.num_envs
+    steps_run = learner.num_iterations * per_iteration
+    if steps is not None and steps_run != steps:
+        lower, upper = steps_run, steps_run + per_iteration
+        raise typer.BadParameter(
+            f"--steps {steps}: {agent} trains in iterations of {per_iteration} environment "
+            f"steps ({'num_envs * num_steps' if isinstance(learner, PPO) else 'num_envs'}), so "
+            f"--steps must be a multiple of {per_iteration}, e.g. "
+            f"{' or '.join(str(n) for n in (lower, upper) if n > 0)}"
+        )
 
     def run(key):
         keys = jax.random.split(key, seeds)
@@ -186,13 +239,15 @@ def train(
     wall = time.perf_counter() - t0
     per_agent = returns.mean(axis=1)
     result = {
-        "env_id": env, "agent": agent, "steps": learner.total_timesteps, "seeds": seeds,
+        "env_id": env, "agent": agent, "steps": steps_run, "seeds": seeds,
         "hyperparameters": hyperparameters,
         "wall_seconds": wall, "compile_seconds": compile_seconds,
         "eval": {"mean": float(per_agent.mean()), "std": float(per_agent.std()),
                  "n": int(per_agent.size), "episodes_per_agent": eval_episodes,
                  "eval_env_id": real_env_id(env)},
     }
+    if steps_run != learner.total_timesteps:  # a tuned budget that is not whole iterations
+        result["requested_steps"] = learner.total_timesteps
     text = json.dumps(result, indent=2)
     if out is not None:
         atomic_write_text(Path(out) / "train.json", text + "\n")
@@ -204,11 +259,12 @@ def evaluate(
                                      "Synthetic-CartPole-v1 (or the real id with --checkpoint).")],
     checkpoint: Annotated[
         Path | None, typer.Option(help="Evaluate this env.eqx (e.g. a run's) instead of the "
-                                  "shipped environment.")
+                                  "shipped environment.", exists=True, dir_okay=False)
     ] = None,
     synthetic_gymnax: Annotated[
         Path | None, typer.Option(help="synthetic-gymnax 0.0.1 wheel: add its environment as an "
-                                  "arm (pip download --no-deps synthetic-gymnax==0.0.1).")
+                                  "arm (pip download --no-deps synthetic-gymnax==0.0.1).",
+                                  exists=True, dir_okay=False)
     ] = None,
     algorithms: Annotated[
         str | None, typer.Option(help="Comma-separated agents [default: ppo,sac,dqn for "
@@ -216,7 +272,8 @@ def evaluate(
     ] = None,
     config: Annotated[
         Path | None, typer.Option(help="Meta-learning config (YAML/JSON) whose agent_kwargs "
-                                  "set the agents' sizes [default: synthax.agents.INNER_LOOP].")
+                                  "set the agents' sizes [default: synthax.agents.INNER_LOOP].",
+                                  exists=True, dir_okay=False)
     ] = None,
     runs: Annotated[int, typer.Option(help="Random-hyperparameter agents per algorithm and "
                                       "arm.")] = 20,
@@ -231,6 +288,7 @@ def evaluate(
     environment; report the IQM of their real returns with 95% bootstrap intervals."""
     from rich.console import Console
 
+    from synthax.agents import AGENTS
     from synthax.checkpoints import import_from_wheel, load_environment
     from synthax.envs import make, real_env_id
     from synthax.meta import MetaLearnConfig, compare_environments, markdown_table, write_results
@@ -241,6 +299,11 @@ def evaluate(
     if env == real_id and checkpoint is None:
         raise typer.BadParameter(f"--env {env} is a real environment; pass a Synthetic- id or "
                                  "--checkpoint")
+    names = tuple(a.strip() for a in algorithms.split(",")) if algorithms else None
+    for name in names or ():
+        if name not in AGENTS:
+            raise typer.BadParameter(f"--algorithms: unknown agent {name!r}; allowed: "
+                                     f"{sorted(AGENTS)}")
     try:
         real = make(real_id)
         synthetic = (load_environment(checkpoint, real_id) if checkpoint is not None
@@ -250,9 +313,8 @@ def evaluate(
             arms["synthetic-gymnax"] = import_from_wheel(synthetic_gymnax, real, real_id)
         arms["real"] = real
         agent_kwargs = MetaLearnConfig.from_file(config).agent_kwargs if config else {}
-        names = tuple(a.strip() for a in algorithms.split(",")) if algorithms else None
     except (KeyError, ValueError, OSError) as error:
-        raise typer.BadParameter(str(error.args[0] if error.args else error)) from None
+        raise _usage_error(error) from None
     if out is None:
         out = Path("evaluations") / f"{real_id}-{datetime.now().strftime('%Y%m%d-%H%M%S')}"
 
@@ -267,7 +329,7 @@ def evaluate(
             num_eval_episodes=episodes, seed=seed, on_row=on_row,
         )
     except (KeyError, ValueError) as error:
-        raise typer.BadParameter(str(error.args[0] if error.args else error)) from None
+        raise _usage_error(error) from None
     metadata = {"env": env, "checkpoint": str(checkpoint) if checkpoint else None,
                 "synthetic_gymnax": str(synthetic_gymnax) if synthetic_gymnax else None,
                 "runs": runs, "episodes": episodes, "seed": seed,
@@ -297,8 +359,18 @@ def plot(
 
 
 def main() -> None:
-    """Entry point of the `synthax` console script."""
-    app()
+    """Entry point of the `synthax` console script.
+
+    Usage errors end with one message and exit status 2; any other exception is a bug in
+    synthax: its traceback is printed with where to report it, and the exit status is 1.
+    """
+    try:
+        app()
+    except Exception:
+        traceback.print_exc()
+        print(f"synthax: this is a bug in synthax, not a problem with your input; please report "
+              f"it with the command and the traceback above at {ISSUES_URL}", file=sys.stderr)
+        sys.exit(1)
 
 
 if __name__ == "__main__":
