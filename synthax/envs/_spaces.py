@@ -1,5 +1,6 @@
 """Spaces of synthetic environments: static bounds taken from a real environment's spaces."""
 
+import math
 from typing import Any
 
 import equinox as eqx
@@ -25,10 +26,12 @@ def checked_spaces(observation_low, observation_high, num_actions, action_low, a
     encoding (`num_actions` one-hot entries, or the `Box` size).
 
     **Raises:** `ValueError` when neither or both of `num_actions` and the action bounds are
-    given, `num_actions < 1`, or `low > high` anywhere.
+    given, `num_actions < 1`, a bound is NaN, or `low > high` anywhere.
     """
     obs_dim = len(np.atleast_1d(np.asarray(observation_low)))
     obs_low, obs_high = bounds(observation_low, obs_dim), bounds(observation_high, obs_dim)
+    if any(math.isnan(b) for b in (*obs_low, *obs_high)):
+        raise ValueError("observation bounds must not be NaN")
     if any(lo > hi for lo, hi in zip(obs_low, obs_high)):
         raise ValueError("observation_low must be <= observation_high in every dimension")
     if (num_actions is None) == (action_low is None or action_high is None):
@@ -42,6 +45,8 @@ def checked_spaces(observation_low, observation_high, num_actions, action_low, a
         return obs_low, obs_high, int(num_actions), None, None, int(num_actions)
     action_dim = len(np.atleast_1d(np.asarray(action_low)))
     act_low, act_high = bounds(action_low, action_dim), bounds(action_high, action_dim)
+    if any(math.isnan(b) for b in (*act_low, *act_high)):
+        raise ValueError("action bounds must not be NaN")
     if any(lo > hi for lo, hi in zip(act_low, act_high)):
         raise ValueError("action_low must be <= action_high in every dimension")
     return obs_low, obs_high, None, act_low, act_high, action_dim
@@ -84,9 +89,14 @@ def box(
 
 
 def encode_action(action: Any, num_actions: int | None, action_low, action_high) -> jnp.ndarray:
-    """A network input for `action`: one-hot (float32 `(num_actions,)`) for discrete actions,
-    the action clipped to its bounds (float32 `(action_dim,)`) for `Box` ones."""
+    """A network input for `action`: one-hot (float32 `(num_actions,)`) for discrete actions
+    (an integer index; a `bool` is read as 0 or 1; an index outside `[0, num_actions)` encodes
+    as all zeros, unchecked: the gymnax adapter [`ToGymnax`][synthax.envs.ToGymnax] checks
+    them), the action clipped to its bounds (float32 `(action_dim,)`) for `Box` ones."""
     if num_actions is not None:
+        action = jnp.asarray(action)
+        if action.dtype == jnp.bool_:
+            action = action.astype(jnp.int32)
         return jax.nn.one_hot(action, num_actions)
     low = np.asarray(action_low, np.float32)
     high = np.asarray(action_high, np.float32)

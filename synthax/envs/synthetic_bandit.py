@@ -62,6 +62,10 @@ class SyntheticContextualBandit(SpacesFromBounds):
     to float32's range, so `observation_space.contains(obs)` holds for every reset.
 
     **Actions:** `Box` actions are clipped to the action space before the reward network.
+    Discrete actions are integer indices (a `bool` is read as 0 or 1); the module does not
+    check their range (an index outside `[0, num_actions)` one-hot encodes as zeros), the
+    gymnax drop-in (`gymnax.make("Synthetic-...")`, [`ToGymnax`][synthax.envs.ToGymnax])
+    raises for an out-of-range, fractional or NaN one.
 
     **Raises:** `ValueError` when neither or both of `num_actions` and the action bounds are
     given, or when bounds have the wrong length or `low > high`.

@@ -36,6 +36,12 @@ class ToGymnax(environment.Environment):
     `gymnax.make` returns `(adapter, adapter.default_params)`; `step` returns gymnax 1.x's six
     values `(obs, state, reward, terminated, truncated, info)` and works under `jax.jit` and
     `jax.vmap`.
+
+    **Discrete actions** are integer indices in `[0, n)`; a `bool` is read as 0 or 1 (as
+    gymnax does), and a float that holds a whole number in range as that index. Any other
+    action (out of range, fractional, NaN) raises an error when the step runs
+    (`eqx.error_if`; under `jax.jit` an `EqxRuntimeError`) instead of giving a plausible
+    reward. `Box` actions are clipped to the action space by the environment.
     """
 
     def __init__(self, env: AbstractEnvironment, name: str = "SynthaxEnvironment"):
@@ -60,15 +66,38 @@ class ToGymnax(environment.Environment):
         environment's own (a one-step bandit episode is terminated, never truncated)."""
         if params is None:
             params = self.default_params
-        obs, state, reward, terminated, truncated, info = self._module(params).step(
-            key, state, action
+        module = self._module(params)
+        obs, state, reward, terminated, truncated, info = module.step(
+            key, state, self._checked_action(module, action)
         )
         info = {**info, "terminated": terminated, "truncated": truncated}
         return obs, state, reward, terminated, truncated, info
 
+    def _checked_action(self, module: AbstractEnvironment, action):
+        """A discrete action as an int32 index, or an error for one that is not a valid index
+        (see the class docstring); other actions unchanged."""
+        space = module.action_space
+        if not isinstance(space, spaces.Discrete):
+            return action
+        action = jnp.asarray(action)
+        if action.dtype == jnp.bool_:
+            return action.astype(jnp.int32)
+        valid = (action >= 0) & (action < space.n)
+        if jnp.issubdtype(action.dtype, jnp.floating):
+            valid = valid & (action == jnp.round(action))
+        elif not jnp.issubdtype(action.dtype, jnp.integer):
+            raise TypeError(f"{self._name}: a discrete action is an integer index, got dtype "
+                            f"{action.dtype}")
+        action = eqx.error_if(
+            action, ~valid, f"{self._name}: a discrete action is an integer index in "
+            f"[0, {space.n}) (or a bool); got one out of range, fractional or NaN"
+        )
+        return action.astype(jnp.int32)
+
     def step_env(self, key, state, action, params: SynthaxEnvParams):
-        obs, state, reward, terminated, _, info = self._module(params).transition(
-            key, state, action
+        module = self._module(params)
+        obs, state, reward, terminated, _, info = module.transition(
+            key, state, self._checked_action(module, action)
         )
         return obs, state, reward, terminated, info
 
