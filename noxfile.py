@@ -1,5 +1,8 @@
 """Test matrix and chores: `nox -s tests`, `nox -s tests_gpu`, `nox -s lint`, `nox -s docs`."""
 
+import os
+import shutil
+
 import nox
 
 nox.options.sessions = ["tests", "lint"]
@@ -33,6 +36,17 @@ def lint(session: nox.Session) -> None:
 
 @nox.session
 def docs(session: nox.Session) -> None:
-    """Build the documentation site with mkdocs-material, strictly."""
+    """Build the documentation site strictly, then open every page in headless Chromium
+    (`docs/check_site.py`): failed requests (404s), images that did not load, broken links and
+    anchors, and pages wider than the window or code and tables cut off at its edge."""
     session.install("-c", LOCK, "-e", ".[docs]")
-    session.run("mkdocs", "build", "--strict", "-d", "site")
+    session.run("mkdocs", "build", "--strict", "-d", "site", env={"NO_MKDOCS_2_WARNING": "1"})
+    browsers = ("chromium", "chromium-browser", "google-chrome")
+    if not os.environ.get("CHROMIUM") and not any(shutil.which(b) for b in browsers):
+        if shutil.which("apt-get") and os.geteuid() == 0:
+            session.run("apt-get", "update", external=True)
+            session.run("apt-get", "install", "-y", "chromium", external=True)
+        else:
+            session.error("the site check needs Chromium: install it (Debian: apt-get install -y "
+                          "chromium) or set CHROMIUM to its path")
+    session.run("python", "docs/check_site.py", "site")
