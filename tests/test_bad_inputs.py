@@ -33,7 +33,7 @@ from synthax.meta.run import run_metalearning
 
 from .conftest import TINY_PPO
 
-runner = CliRunner()
+runner = CliRunner(env={"COLUMNS": "2000"})  # no wrapping inside typer's error box
 
 TINY = {"agent_kwargs": {"ppo": TINY_PPO}, "population_size": 4, "generations": 4,
         "hidden_size": 8, "num_eval_episodes": 2, "num_mean_eval_seeds": 1,
@@ -49,6 +49,8 @@ def usage_error(result, *needles):
     text = message(result)
     assert result.exit_code == 2, (result.exit_code, text, result.exception)
     assert "Traceback" not in result.output, text
+    boxed = [line for line in result.output.splitlines() if line.startswith("│")]
+    assert len(boxed) == 1, result.output  # one line of error, at this terminal width
     for needle in needles:
         assert needle in text, (needle, text)
     return text
@@ -387,10 +389,15 @@ def test_version_1_header_values_are_validated_before_building(env_checkpoint, e
         load_environment(env_checkpoint)
 
 
-def test_shipped_checkpoints_still_load():
-    from synthax.checkpoints import load_shipped
+@pytest.mark.parametrize("env_id", ["Synthetic-Acrobot-v1", "Synthetic-CartPole-v1",
+                                    "Synthetic-MountainCar-v0",
+                                    "Synthetic-MountainCarContinuous-v0", "Synthetic-Pendulum-v1"])
+def test_shipped_classic_control_checkpoints_are_version_2(env_id):
+    from synthax.checkpoints import load_shipped, shipped_path
 
-    assert isinstance(load_shipped("Synthetic-CartPole-v1"), SyntheticContextualBandit)
+    # Upgraded by experiments/upgrade_checkpoints.py (payload bytes unchanged).
+    assert read_header(shipped_path(env_id))["format_version"] == 2
+    assert isinstance(load_shipped(env_id), SyntheticContextualBandit)
 
 
 # --- evaluate and train: file arguments and silent results -----------------------------------

@@ -177,10 +177,16 @@ def load(
     if hashlib.sha256(payload).hexdigest() != header.get("sha256"):
         raise CheckpointError(f"{path}: payload hash does not match the header (corrupt file)")
     expected_shapes = leaf_signature(skeleton)
-    if header.get("shapes") != expected_shapes:
+    saved_shapes = header.get("shapes")
+    if saved_shapes != expected_shapes:
+        first = next((i for i, (a, b) in enumerate(zip(saved_shapes, expected_shapes))
+                      if a != b), min(len(saved_shapes), len(expected_shapes)))
+        saved_leaf = saved_shapes[first] if first < len(saved_shapes) else "none"
+        expected_leaf = expected_shapes[first] if first < len(expected_shapes) else "none"
         raise CheckpointError(
-            f"{path}: leaf shapes/dtypes {header.get('shapes')} do not match the expected "
-            f"{expected_shapes}"
+            f"{path}: leaf shapes/dtypes do not match the expected ones ({len(saved_shapes)} "
+            f"leaves saved, {len(expected_shapes)} expected; leaf {first} is {saved_leaf}, "
+            f"expected {expected_leaf})"
         )
     tree = eqx.tree_deserialise_leaves(io.BytesIO(payload), skeleton)
     return tree, header
