@@ -129,7 +129,7 @@ def metalearn(
     try:
         cfg = PRESETS[preset] if config is None else MetaLearnConfig.from_file(config)
     except ValueError as error:
-        raise _usage_error(error, f"--config {config}: ") from None
+        raise _usage_error(error, "--config ") from None  # the message names the file
     overrides = {"env_id": env, "generations": generations, "population_size": population_size,
                  "strategy": strategy, "seed": seed}
     try:
