@@ -1,7 +1,8 @@
 """Check a built site in headless Chromium: every page loads without a failed request for one of
 its own files (404s of images, stylesheets, scripts; requests to other hosts are blocked, so the
 check runs offline), every image has loaded, every link inside the site points at a
-page and anchor that exist, and no page is wider than the window at common widths.
+page and anchor that exist, no page is wider than the window at common widths, nothing is cut off
+at the content's right edge, and code blocks fit a desktop-wide window without scrolling.
 
     mkdocs build --strict -d site && python docs/check_site.py site
 
@@ -22,6 +23,7 @@ from urllib.parse import urldefrag
 from playwright.sync_api import sync_playwright
 
 WIDTHS = (1280, 1024, 390)  # a laptop, a small window, a phone
+DESKTOP = 1024  # from this width on, code blocks fit without scrolling (on a phone they scroll)
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                   "--disable-component-update", "--disable-sync", "--no-first-run"]
 
@@ -76,7 +78,12 @@ PROBE = """() => {
       clipped.push(el.tagName.toLowerCase() + ': ' + what);
     }
   }
-  return {images, links, ids, clipped,
+  // Code that needs a horizontal scroll bar even on a desktop-wide window.
+  const scrolled = [...content.querySelectorAll('pre')]
+    .filter(pre => pre.scrollWidth > pre.clientWidth + 1 ||
+                   [...pre.querySelectorAll('code')].some(c => c.scrollWidth > c.clientWidth + 1))
+    .map(pre => pre.textContent.trim().slice(0, 60));
+  return {images, links, ids, clipped, scrolled,
           scrollWidth: document.documentElement.scrollWidth,
           clientWidth: document.documentElement.clientWidth};
 }"""
@@ -123,6 +130,9 @@ def main() -> int:
                                         f"wide, wider than the window")
                     problems += [f"/{url} at {width}px: cut off at the right edge: {c}"
                                  for c in found["clipped"]]
+                    if width >= DESKTOP:
+                        problems += [f"/{url} at {width}px: code needs a horizontal scroll: {c}"
+                                     for c in found["scrolled"]]
                     ids_of[url] = set(found["ids"])
                     links_of[url] = found["links"]
                 page.close()
