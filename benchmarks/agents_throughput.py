@@ -15,6 +15,7 @@ import jax
 
 from synthax.agents import AGENTS, INNER_LOOP, sample_agent
 from synthax.envs import make
+from synthax.parallel import restart_with_cpu_devices
 
 DISCRETE = {"ppo", "dqn", "sac"}
 
@@ -40,6 +41,7 @@ def measure(name: str, env, num_configs: int) -> tuple[float, float, int]:
 
 
 def main():
+    restart_with_cpu_devices()  # one JAX device per core (SYNTHAX_CPU_DEVICES=1: one)
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--agents", nargs="*", default=sorted(AGENTS))
     parser.add_argument("--configs", nargs="*", type=int, default=[1, 64])

@@ -29,9 +29,11 @@ import numpy as np
 
 from synthax.meta import MetaLearnConfig
 from synthax.meta.run import build_learner
+from synthax.parallel import restart_with_cpu_devices
 
 
 def main():
+    restart_with_cpu_devices()  # one JAX device per core (SYNTHAX_CPU_DEVICES=1: one)
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--config", required=True)
     parser.add_argument("--population-size", type=int, default=None,

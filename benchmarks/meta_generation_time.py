@@ -27,9 +27,11 @@ import jax
 
 from synthax.meta import MetaLearnConfig
 from synthax.meta.run import build_learner
+from synthax.parallel import restart_with_cpu_devices
 
 
 def main():
+    restart_with_cpu_devices()  # one JAX device per core (SYNTHAX_CPU_DEVICES=1: one)
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--population-size", type=int, default=128)
     parser.add_argument("--generations", type=int, default=3)

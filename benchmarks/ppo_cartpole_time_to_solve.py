@@ -23,6 +23,7 @@ from synthax._filter import filter_scan
 from synthax.agents import PPO
 from synthax.envs import make
 from synthax.evaluation import evaluate
+from synthax.parallel import restart_with_cpu_devices
 
 
 def run_arm(name, agent, train_env, real_env, seeds, eval_every, episodes, threshold):
@@ -76,6 +77,7 @@ def run_arm(name, agent, train_env, real_env, seeds, eval_every, episodes, thres
 
 
 def main():
+    restart_with_cpu_devices()  # one JAX device per core (SYNTHAX_CPU_DEVICES=1: one)
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=8)
     parser.add_argument("--episodes", type=int, default=32)

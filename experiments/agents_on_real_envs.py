@@ -23,6 +23,7 @@ from synthax.agents.hyperparameters import config
 from synthax.checkpoints.io import atomic_write_text
 from synthax.envs import make
 from synthax.meta import train_and_evaluate
+from synthax.parallel import restart_with_cpu_devices
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "experiments" / "results" / "agents_on_real_envs.json"
@@ -97,6 +98,7 @@ def write_table(results: dict) -> None:
 
 
 def main():
+    restart_with_cpu_devices()  # one JAX device per core (SYNTHAX_CPU_DEVICES=1: one)
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", nargs="*", help="agent:env entries to run")
     parser.add_argument("--force", action="store_true", help="rerun finished entries")

@@ -29,6 +29,7 @@ from synthax.checkpoints import import_from_wheel, load_environment, read_header
 from synthax.checkpoints.io import atomic_write_text
 from synthax.envs import make
 from synthax.evaluation import evaluate, optimal_bandit_policy
+from synthax.parallel import restart_with_cpu_devices
 
 ROOT = Path(__file__).resolve().parent.parent
 ENV_IDS = ["CartPole-v1", "Acrobot-v1", "MountainCar-v0", "MountainCarContinuous-v0",
@@ -45,6 +46,7 @@ def optimal_returns(env, real, episodes: int, seed: int) -> np.ndarray:
 
 
 def main():
+    restart_with_cpu_devices()  # one JAX device per core (SYNTHAX_CPU_DEVICES=1: one)
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--synthetic-gymnax", type=Path, default=None,
                         help="synthetic-gymnax 0.0.1 wheel (adds its imported environments)")

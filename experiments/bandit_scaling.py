@@ -35,6 +35,7 @@ from synthax._compilation_cache import enable_compilation_cache
 from synthax.checkpoints.io import atomic_write_text
 from synthax.meta import MetaLearnConfig
 from synthax.meta.run import build_learner
+from synthax.parallel import restart_with_cpu_devices
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULTS = {  # agent, evaluation horizon, threshold
@@ -73,6 +74,7 @@ def run(env_id: str, agent: str, horizon: int, sigma: float, scale: bool, scale_
 
 
 def main():
+    restart_with_cpu_devices()  # one JAX device per core (SYNTHAX_CPU_DEVICES=1: one)
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--env", choices=sorted(DEFAULTS), default="MountainCar-v0")
     parser.add_argument("--agent", default=None, help="inner-loop algorithm (default per env)")

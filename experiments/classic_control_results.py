@@ -25,6 +25,7 @@ from synthax.checkpoints import import_from_wheel, load_environment, read_header
 from synthax.checkpoints.io import atomic_write_text
 from synthax.envs import make
 from synthax.meta import MetaLearnConfig, compare_environments, write_results
+from synthax.parallel import restart_with_cpu_devices
 from synthax.plotting import plot_meta_training
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -487,6 +488,7 @@ def fitness_signal_section() -> list[str]:
 
 
 def main():
+    restart_with_cpu_devices()  # one JAX device per core (SYNTHAX_CPU_DEVICES=1: one)
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--synthetic-gymnax", type=Path, default=None,
                         help="synthetic-gymnax 0.0.1 wheel (adds its imported environments)")

@@ -33,7 +33,7 @@ from synthax._compilation_cache import enable_compilation_cache
 from synthax.checkpoints.io import atomic_write_text
 from synthax.meta import InnerLoop, MetaLearnConfig
 from synthax.meta.run import CONFIG_FILE, build_learner, load_meta_state
-from synthax.parallel import device_description
+from synthax.parallel import device_description, restart_with_cpu_devices
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "experiments" / "results" / "fitness_signal"
@@ -141,6 +141,7 @@ def markdown(results: list[dict]) -> str:
 
 
 def main():
+    restart_with_cpu_devices()  # one JAX device per core (SYNTHAX_CPU_DEVICES=1: one)
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--run", type=Path, default=ROOT / "experiments" / "runs" / "Pendulum-v1")
     parser.add_argument("--at", choices=["checkpoint", "init"], default="checkpoint")

@@ -18,9 +18,11 @@ from synthax.checkpoints import import_from_wheel
 from synthax.checkpoints.synthetic_gymnax import WHEEL_FOLDERS
 from synthax.envs import make
 from synthax.meta import train_and_evaluate
+from synthax.parallel import restart_with_cpu_devices
 
 
 def main():
+    restart_with_cpu_devices()  # one JAX device per core (SYNTHAX_CPU_DEVICES=1: one)
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("wheel", type=Path)
     parser.add_argument("--seeds", type=int, default=16)

@@ -12,6 +12,7 @@ import json
 from pathlib import Path
 
 from synthax.checkpoints.io import atomic_write_text
+from synthax.parallel import restart_with_cpu_devices
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "experiments" / "results"
@@ -198,6 +199,7 @@ def reward_network_section() -> list[str]:
 
 
 def main():
+    restart_with_cpu_devices()  # one JAX device per core (SYNTHAX_CPU_DEVICES=1: one)
     lines = [
         "# Synthetic MDPs and reward networks",
         "",

@@ -17,12 +17,14 @@ from pathlib import Path
 from synthax._compilation_cache import enable_compilation_cache
 from synthax.meta import MetaLearnConfig
 from synthax.meta.run import run_metalearning
+from synthax.parallel import restart_with_cpu_devices
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIGS = ["cartpole", "acrobot", "mountaincar", "mountaincar_continuous", "pendulum"]
 
 
 def main():
+    restart_with_cpu_devices()  # one JAX device per core (SYNTHAX_CPU_DEVICES=1: one)
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", nargs="+", choices=CONFIGS, default=CONFIGS)
     args = parser.parse_args()

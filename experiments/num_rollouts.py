@@ -30,7 +30,7 @@ from synthax._compilation_cache import enable_compilation_cache
 from synthax.checkpoints.io import atomic_write_text
 from synthax.meta import MetaLearnConfig
 from synthax.meta.run import build_learner
-from synthax.parallel import device_description
+from synthax.parallel import device_description, restart_with_cpu_devices
 
 ROOT = Path(__file__).resolve().parent.parent
 WINDOW = 10  # generations averaged for the "last generations" columns
@@ -77,6 +77,7 @@ def _window(records: list[dict], key: str) -> float:
 
 
 def main():
+    restart_with_cpu_devices()  # one JAX device per core (SYNTHAX_CPU_DEVICES=1: one)
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--config", type=Path, default=ROOT / "experiments" / "configs"
                         / "pendulum.yaml")

@@ -41,6 +41,7 @@ from synthax.envs.reward_network import VARIANTS
 from synthax.evaluation import learning_curve, steps_to_solve
 from synthax.meta import InnerLoop, MetaLearner, StepsToSolve, centered_ranks_with_ties
 from synthax.meta.run import evolve
+from synthax.parallel import restart_with_cpu_devices
 from synthax.plotting import plot_meta_training
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -239,6 +240,7 @@ def heat_map(rn: RewardNetwork, variant: str) -> Path:
 
 
 def main():
+    restart_with_cpu_devices()  # one JAX device per core (SYNTHAX_CPU_DEVICES=1: one)
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--env", choices=sorted(SETTINGS), default="CliffWalking-v0")
     parser.add_argument("--variants", nargs="+", choices=list(VARIANTS), default=None)

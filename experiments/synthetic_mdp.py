@@ -35,6 +35,7 @@ from synthax.envs import SyntheticMDP, make
 from synthax.evaluation import learning_curve, steps_to_solve
 from synthax.meta import InnerLoop, MetaLearner
 from synthax.meta.run import evolve
+from synthax.parallel import restart_with_cpu_devices
 from synthax.plotting import plot_meta_training
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -147,6 +148,7 @@ def evaluate(env_id: str, out: Path, seeds: int, results: Path) -> dict:
 
 
 def main():
+    restart_with_cpu_devices()  # one JAX device per core (SYNTHAX_CPU_DEVICES=1: one)
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--env", choices=sorted(SETTINGS), default="CartPole-v1")
     parser.add_argument("--generations", type=int, default=100)

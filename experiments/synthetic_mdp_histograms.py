@@ -32,6 +32,7 @@ from synthax.checkpoints import load_environment  # noqa: E402
 from synthax.checkpoints.io import atomic_write_text  # noqa: E402
 from synthax.envs import make  # noqa: E402
 from synthax.evaluation import evaluate  # noqa: E402
+from synthax.parallel import restart_with_cpu_devices  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 NAMES = {"CartPole-v1": ["cart position", "cart velocity", "pole angle", "pole angular velocity"],
@@ -74,6 +75,7 @@ def save(fig, path: Path) -> None:
 
 
 def main():
+    restart_with_cpu_devices()  # one JAX device per core (SYNTHAX_CPU_DEVICES=1: one)
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--env", choices=sorted(NAMES), default="CartPole-v1")
     args = parser.parse_args()

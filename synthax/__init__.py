@@ -1,16 +1,14 @@
 """synthax: meta-learned synthetic reinforcement-learning environments in JAX and Equinox.
 
-`import synthax` registers the shipped synthetic environments with gymnax, so
-`gymnax.make("Synthetic-CartPole-v1")` works in any gymnax code. Imported before JAX starts, it
-also asks JAX for one CPU device per core (`SYNTHAX_CPU_DEVICES=1` keeps one; see
+`import synthax` registers the shipped synthetic environments with gymnax (`gymnax.register`), so
+`gymnax.make("Synthetic-CartPole-v1")` works in any gymnax code. It changes nothing else: JAX's
+configuration and devices stay as the caller set them. To spread a population over the cores of
+a CPU, set `jax.config.update("jax_num_cpu_devices", n)` before importing synthax, or call
+`synthax.parallel.restart_with_cpu_devices()` first (the `synthax` command does; see
 `synthax.parallel`).
 """
 
-# Before anything starts a JAX backend: one CPU device per core (see `synthax.parallel`).
-from .parallel import configure_cpu_devices as _configure_cpu_devices
-
-_configure_cpu_devices()
-
+from . import parallel as parallel
 from ._version import __version__ as __version__
 from .agents import PPO as PPO, Policy as Policy, make_agent as make_agent
 from .checkpoints import load_environment as load_environment, save_environment as save_environment

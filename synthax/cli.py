@@ -363,7 +363,20 @@ def main() -> None:
 
     Usage errors end with one message and exit status 2; any other exception is a bug in
     synthax: its traceback is printed with where to report it, and the exit status is 1.
+
+    Run as the `synthax` command (or `python -m synthax.cli`), it first splits the CPU into one
+    JAX device per core (`synthax.parallel.restart_with_cpu_devices`; `SYNTHAX_CPU_DEVICES=1`
+    keeps one), so that a population is spread over the cores. Called from other Python code,
+    it leaves JAX as it is; `import synthax` never changes it.
     """
+    from synthax.parallel import restart_with_cpu_devices
+
+    if Path(sys.argv[0]).name in ("synthax", "cli.py"):
+        try:
+            restart_with_cpu_devices()
+        except ValueError as error:  # a bad SYNTHAX_CPU_DEVICES
+            print(f"synthax: {error}", file=sys.stderr)
+            sys.exit(2)
     try:
         app()
     except Exception:

@@ -5,11 +5,15 @@ on barely more than one core, however many the machine has. Splitting the CPU in
 device per core and sharding the population axis over those devices runs one part of the
 population per core. The same sharding spreads a population over several GPUs.
 
-- `configure_cpu_devices()` runs when `synthax` is imported: it asks JAX for one CPU device per
-  usable core, before anything initialises a JAX backend. `SYNTHAX_CPU_DEVICES=N` asks for `N`
-  (`1` keeps JAX's single CPU device). It does nothing when JAX is already running or the host
-  device count is set some other way (`jax_num_cpu_devices`, or `XLA_FLAGS` with
-  `--xla_force_host_platform_device_count`).
+- `configure_cpu_devices()` asks JAX for one CPU device per usable core; it works only before
+  anything starts a JAX backend, and importing gymnax (so `import synthax`) does. In your own
+  program, set `jax.config.update("jax_num_cpu_devices", n)` before importing synthax, or call
+  `restart_with_cpu_devices()` first thing, as the `synthax` command and the scripts in
+  `experiments/` and `benchmarks/` do. `import synthax` itself never changes JAX's
+  configuration.
+  `SYNTHAX_CPU_DEVICES=N` asks for `N` (`1` keeps JAX's single CPU device). It does nothing
+  when JAX is already running or the host device count is set some other way
+  (`jax_num_cpu_devices`, or `XLA_FLAGS` with `--xla_force_host_platform_device_count`).
 - `shard_population(tree)` constrains every array leaf's leading (population) axis to be split
   over the default backend's devices; inside `jit` GSPMD then partitions the vmapped work.
 
@@ -17,6 +21,7 @@ Measured on a 2-core CPU: `benchmarks/meta_generation_time.py` (see the README).
 """
 
 import os
+import sys
 from typing import Any
 
 import equinox as eqx
@@ -79,6 +84,42 @@ def configure_cpu_devices() -> int | None:
     except RuntimeError:  # a JAX backend is already running; its device count stays
         return None
     return count
+
+
+FORCE_FLAG = "--xla_force_host_platform_device_count"
+
+
+def restart_with_cpu_devices() -> None:
+    """Run this program on `requested_cpu_devices()` CPU devices: the `synthax` command and the
+    scripts in `experiments/` and `benchmarks/` call it first.
+
+    Importing synthax imports gymnax, whose import already starts JAX's CPU backend with one
+    device, after which the count cannot change in the process. So when more devices are
+    asked for and JAX is running on the CPU with fewer, this re-executes the program's own
+    command line (`sys.orig_argv`, the same process id) with `XLA_FLAGS` asking XLA for the
+    count; the new process finds the flag set and goes on. It returns without doing anything
+    when the count is 1, when the user chose a count (`jax_num_cpu_devices` or the XLA flag),
+    or when JAX runs on an accelerator; before JAX starts it only sets `jax_num_cpu_devices`.
+
+    **Raises:** `ValueError` for a bad `SYNTHAX_CPU_DEVICES`.
+    """
+    count = requested_cpu_devices()
+    if count == 1 or jax.config.jax_num_cpu_devices != -1:
+        return
+    flags = os.environ.get("XLA_FLAGS", "")
+    if FORCE_FLAG in flags:
+        return
+    try:
+        jax.config.update("jax_num_cpu_devices", count)
+        return
+    except RuntimeError:  # a JAX backend is already running
+        pass
+    if jax.default_backend() != "cpu" or len(jax.devices()) >= count:
+        return
+    sys.stdout.flush()
+    sys.stderr.flush()
+    env = {**os.environ, "XLA_FLAGS": f"{flags} {FORCE_FLAG}={count}".strip()}
+    os.execve(sys.executable, list(sys.orig_argv), env)
 
 
 def population_sharding(population_size: int) -> NamedSharding | None:

@@ -13,6 +13,7 @@ from synthax.parallel import ENV_VAR, requested_cpu_devices
 SCRIPT = """
 import json, jax, jax.numpy as jnp, equinox as eqx
 import synthax
+synthax.parallel.restart_with_cpu_devices()  # SYNTHAX_CPU_DEVICES devices
 from synthax.parallel import shard_population
 from synthax.agents import PPO
 from synthax.envs import make
@@ -77,3 +78,27 @@ def test_device_description_names_the_count_and_kind():
     count, kind = device_description().split(" x ", 1)
     assert int(count) == len(jax.devices()) >= 1
     assert kind == jax.devices()[0].device_kind
+
+
+def test_import_synthax_leaves_jax_configuration_alone():
+    """`import synthax` first, before any JAX use: the device count and `jax_num_cpu_devices`
+    are what they are without it; only an explicit call splits the CPU."""
+    probe = ("import json, sys, jax\n"
+             "before = jax.config.jax_num_cpu_devices\n"
+             "import synthax\n"
+             "after = jax.config.jax_num_cpu_devices\n"
+             "devices = len(jax.devices())\n"
+             "print(json.dumps([before, after, devices]))\n")
+    split = ("import json, synthax, jax\n"
+             "synthax.parallel.restart_with_cpu_devices()\n"
+             "print(json.dumps(len(jax.devices())))\n")
+    env = {**os.environ, ENV_VAR: "2", "JAX_PLATFORMS": "cpu"}
+    env.pop("XLA_FLAGS", None)
+    results = []
+    for script in (probe, split):
+        out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True,
+                             text=True, timeout=300)
+        assert out.returncode == 0, out.stderr[-3000:]
+        results.append(json.loads(out.stdout.strip().splitlines()[-1]))
+    assert results[0] == [-1, -1, 1]
+    assert results[1] == 2

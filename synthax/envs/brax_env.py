@@ -68,7 +68,7 @@ def brax_names() -> list[str]:
     return sorted(import_brax_envs()._envs)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _brax_env(name: str, backend: str, kwargs: tuple[tuple[str, Any], ...]) -> Any:
     """One brax environment object per `(name, backend, kwargs)`, so that two `make` calls give
     equal static fields and share their compiled functions."""
