@@ -5,8 +5,8 @@ hyperparameters for 10k steps in each arm and evaluate each on 16 real episodes 
 report the IQM with 95% stratified-bootstrap intervals. The arms: synthax's own environment (a
 finished or checkpointed run in `experiments/runs/<name>/`), synthetic-gymnax's (imported from
 its wheel as data) and the real environment itself. Every arm draws the same hyperparameters and
-seeds. Results go to `experiments/results/brax/<name>/`, one arm at a time, and measured arms
-are reused unless `--force`, so an interrupted run loses at most one arm.
+seeds. Results go to `experiments/results/brax/<name>/` after each (algorithm, arm) cell, and
+measured cells are reused unless `--force`, so an interrupted run loses at most one cell.
 
     pip download --no-deps synthetic-gymnax==0.0.1 -d sg
     pip install -e '.[brax]'
@@ -84,30 +84,25 @@ def evaluate_env(name, wheel, runs, episodes, arms_wanted, force):
     metadata["synthax_scale"] = scale
     metadata["synthetic_gymnax_wheel"] = Path(wheel).name if wheel else None
     config = MetaLearnConfig.from_file(ROOT / "experiments" / "configs" / f"{name}.yaml")
-    done = {r["arm"] for r in results["rows"]}
+    done = {(r["algorithm"], r["arm"]) for r in results["rows"]}
     for arm in arms_wanted:
-        if arm in done:
+        if arm == "synthax" and env is None or arm == "synthetic-gymnax" and wheel is None:
             continue
-        if arm == "synthax":
-            if env is None:
+        train_env = {"synthax": env, "real": real}.get(arm)
+        for algorithm in ALGORITHMS:
+            if (algorithm, arm) in done:
                 continue
-            train_env = env
-        elif arm == "synthetic-gymnax":
-            if wheel is None:
-                continue
-            train_env = import_from_wheel(wheel, real, name)
-        else:
-            train_env = real
-        rows, returns = compare_environments(
-            name, real, {arm: train_env}, algorithms=ALGORITHMS,
-            agent_kwargs=config.agent_kwargs, num_runs=runs, num_eval_episodes=episodes,
-            seed=0, on_row=lambda r: print(json.dumps(r), file=sys.stderr, flush=True),
-        )
-        results["rows"] += rows
-        for algorithm, by_arm in returns.items():
-            results["returns"].setdefault(algorithm, {}).update(by_arm)
-        results["metadata"] = metadata
-        write_results(out, results["rows"], results["returns"], metadata)
+            if train_env is None:  # synthetic-gymnax's, read once the arm is needed
+                train_env = import_from_wheel(wheel, real, name)
+            rows, returns = compare_environments(
+                name, real, {arm: train_env}, algorithms=(algorithm,),
+                agent_kwargs=config.agent_kwargs, num_runs=runs, num_eval_episodes=episodes,
+                seed=0, on_row=lambda r: print(json.dumps(r), file=sys.stderr, flush=True),
+            )
+            results["rows"] += rows
+            results["returns"].setdefault(algorithm, {}).update(returns[algorithm])
+            results["metadata"] = metadata
+            write_results(out, results["rows"], results["returns"], metadata)
     results["metadata"] = metadata
     return results
 
@@ -151,17 +146,14 @@ def main():
                         help="rewrite docs/brax.md from the cached results")
     args = parser.parse_args()
     enable_compilation_cache()
+    if not args.page_only:
+        for name in args.only:  # in the order given
+            evaluate_env(name, args.wheel, args.runs, args.episodes, args.arms, args.force)
     sections = []
     for name in BRAX_ENVS:
         out = ROOT / "experiments" / "results" / "brax" / name / "results.json"
-        if name in args.only and not args.page_only:
-            results = evaluate_env(name, args.wheel, args.runs, args.episodes, args.arms,
-                                   args.force)
-        elif out.exists():
-            results = json.loads(out.read_text())
-        else:
-            continue
-        sections += env_section(name, results)
+        if out.exists():
+            sections += env_section(name, json.loads(out.read_text()))
     page = Path(ROOT / "docs" / "brax.md")
     head, _, _ = page.read_text().partition("<!-- results -->")
     atomic_write_text(page, head + "<!-- results -->\n\n" + "\n".join(sections))
