@@ -19,10 +19,10 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from synthax._filter import filter_scan
 from synthax.agents import PPO
 from synthax.envs import make
 from synthax.evaluation import evaluate
+from synthax.loops import filter_scan
 from synthax.parallel import restart_with_cpu_devices
 
 

@@ -24,9 +24,9 @@ import equinox as eqx
 import jax
 import numpy as np
 
-from synthax._compilation_cache import enable_compilation_cache
 from synthax.checkpoints import import_from_wheel, load_environment, read_header
 from synthax.checkpoints.io import atomic_write_text
+from synthax.compilation_cache import enable_compilation_cache
 from synthax.envs import make
 from synthax.evaluation import evaluate, optimal_bandit_policy
 from synthax.parallel import restart_with_cpu_devices

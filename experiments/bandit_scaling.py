@@ -31,8 +31,8 @@ from pathlib import Path
 import equinox as eqx
 import jax
 
-from synthax._compilation_cache import enable_compilation_cache
 from synthax.checkpoints.io import atomic_write_text
+from synthax.compilation_cache import enable_compilation_cache
 from synthax.meta import MetaLearnConfig
 from synthax.meta.run import build_learner
 from synthax.parallel import restart_with_cpu_devices

@@ -18,9 +18,9 @@ import json
 import sys
 from pathlib import Path
 
-from synthax._compilation_cache import enable_compilation_cache
 from synthax.checkpoints import import_from_wheel, load_environment, read_header
 from synthax.checkpoints.io import atomic_write_text
+from synthax.compilation_cache import enable_compilation_cache
 from synthax.envs import make
 from synthax.envs.brax_env import BRAX_ENVS
 from synthax.meta import MetaLearnConfig, compare_environments, write_results

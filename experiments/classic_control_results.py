@@ -20,9 +20,9 @@ from pathlib import Path
 import jax
 import numpy as np
 
-from synthax._compilation_cache import enable_compilation_cache
 from synthax.checkpoints import import_from_wheel, load_environment, read_header
 from synthax.checkpoints.io import atomic_write_text
+from synthax.compilation_cache import enable_compilation_cache
 from synthax.envs import make
 from synthax.meta import MetaLearnConfig, compare_environments, write_results
 from synthax.parallel import restart_with_cpu_devices

@@ -29,8 +29,8 @@ import jax
 import numpy as np
 from scipy.stats import spearmanr
 
-from synthax._compilation_cache import enable_compilation_cache
 from synthax.checkpoints.io import atomic_write_text
+from synthax.compilation_cache import enable_compilation_cache
 from synthax.meta import InnerLoop, MetaLearnConfig
 from synthax.meta.run import CONFIG_FILE, build_learner, load_meta_state
 from synthax.parallel import device_description, restart_with_cpu_devices
@@ -76,7 +76,7 @@ def population(run: Path, at: str, members: int, seed: int):
         state, generation = learner.init(jax.random.PRNGKey(config.seed)), 0
     params, _ = learner.strategy.ask(jax.random.PRNGKey(seed), state.es_state, state.es_params)
     params = jax.tree.map(lambda x: x[:members], params)
-    return config, learner, learner._combine(params), generation
+    return config, learner, learner.from_parameters(params), generation
 
 
 def measure(run: Path, at: str, agent: str, draws: int, members: int, splits: int,

@@ -14,7 +14,7 @@ import shutil
 import sys
 from pathlib import Path
 
-from synthax._compilation_cache import enable_compilation_cache
+from synthax.compilation_cache import enable_compilation_cache
 from synthax.meta import MetaLearnConfig
 from synthax.meta.run import run_metalearning
 from synthax.parallel import restart_with_cpu_devices

@@ -26,8 +26,8 @@ import equinox as eqx
 import jax
 import numpy as np
 
-from synthax._compilation_cache import enable_compilation_cache
 from synthax.checkpoints.io import atomic_write_text
+from synthax.compilation_cache import enable_compilation_cache
 from synthax.meta import MetaLearnConfig
 from synthax.meta.run import build_learner
 from synthax.parallel import device_description, restart_with_cpu_devices

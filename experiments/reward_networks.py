@@ -32,10 +32,10 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
-from synthax._compilation_cache import enable_compilation_cache
 from synthax.agents import DQN, PPO, SARSA, TD3, QLearning
 from synthax.checkpoints import load_environment, save_environment
 from synthax.checkpoints.io import atomic_write_text
+from synthax.compilation_cache import enable_compilation_cache
 from synthax.envs import CliffWalking, Curiosity, RewardNetwork, make
 from synthax.envs.reward_network import VARIANTS
 from synthax.evaluation import learning_curve, steps_to_solve

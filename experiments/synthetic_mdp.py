@@ -26,11 +26,11 @@ import equinox as eqx
 import jax
 import numpy as np
 
-from synthax._compilation_cache import enable_compilation_cache
 from synthax.agents import DQN
 from synthax.agents.hyperparameters import CONFIGS, config
 from synthax.checkpoints import load_environment, save_environment
 from synthax.checkpoints.io import atomic_write_text
+from synthax.compilation_cache import enable_compilation_cache
 from synthax.envs import SyntheticMDP, make
 from synthax.evaluation import learning_curve, steps_to_solve
 from synthax.meta import InnerLoop, MetaLearner

@@ -26,10 +26,10 @@ import numpy as np
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-from synthax._compilation_cache import enable_compilation_cache  # noqa: E402
 from synthax.agents import DQN  # noqa: E402
 from synthax.checkpoints import load_environment  # noqa: E402
 from synthax.checkpoints.io import atomic_write_text  # noqa: E402
+from synthax.compilation_cache import enable_compilation_cache  # noqa: E402
 from synthax.envs import make  # noqa: E402
 from synthax.evaluation import evaluate  # noqa: E402
 from synthax.parallel import restart_with_cpu_devices  # noqa: E402

@@ -9,7 +9,7 @@ a CPU, set `jax.config.update("jax_num_cpu_devices", n)` before importing syntha
 """
 
 from . import parallel as parallel
-from ._version import __version__ as __version__
+from ._version import __version__ as __version__  # the version hatch writes into the metadata
 from .agents import PPO as PPO, Policy as Policy, make_agent as make_agent
 from .checkpoints import load_environment as load_environment, save_environment as save_environment
 from .envs import (

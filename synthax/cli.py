@@ -40,7 +40,7 @@ def _usage_error(error: BaseException, prefix: str = "") -> typer.BadParameter:
 
 
 def _setup_jax() -> None:
-    from synthax._compilation_cache import enable_compilation_cache
+    from synthax.compilation_cache import enable_compilation_cache
 
     enable_compilation_cache()
 

@@ -8,7 +8,7 @@ os.environ.setdefault(
     "SYNTHAX_CACHE_DIR", str(Path(__file__).resolve().parent.parent / ".cache" / "jax-tests")
 )
 
-from synthax._compilation_cache import enable_compilation_cache  # noqa: E402
+from synthax.compilation_cache import enable_compilation_cache  # noqa: E402
 
 enable_compilation_cache()
 

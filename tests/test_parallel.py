@@ -26,7 +26,8 @@ learner = MetaLearner.for_bandit(make("CartPole-v1"), InnerLoop(agent),
 state = learner.init(jax.random.PRNGKey(1))
 population, _ = learner.strategy.ask(jax.random.PRNGKey(2), state.es_state, state.es_params)
 scores = eqx.filter_jit(learner.inner_loop.population_fitness)(
-    learner._combine(population), learner.real_env, state.generation, jax.random.PRNGKey(3), 2)
+    learner.from_parameters(population), learner.real_env, state.generation,
+    jax.random.PRNGKey(3), 2)
 state, metrics = eqx.filter_jit(learner.step)(state)
 mean = jax.tree.leaves(learner.strategy.get_mean(state.es_state))
 spread = eqx.filter_jit(lambda x: shard_population(x) * 2)(jnp.ones((4, 3)))

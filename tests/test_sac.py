@@ -4,10 +4,10 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from synthax._filter import filter_scan
 from synthax.agents.sac import SAC, SACPolicy
 from synthax.envs import SyntheticContextualBandit, make
 from synthax.evaluation import evaluate
+from synthax.loops import filter_scan
 
 from .probes import BoxProbe, Probe
 

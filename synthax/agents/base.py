@@ -6,8 +6,8 @@ from typing import Any
 import equinox as eqx
 from jaxtyping import PRNGKeyArray
 
-from synthax._filter import filter_scan
 from synthax.envs import AbstractEnvironment
+from synthax.loops import filter_scan
 
 from ._fields import check_off_policy_sizes
 

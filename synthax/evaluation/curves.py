@@ -12,8 +12,8 @@ import jax
 import jax.numpy as jnp
 from jaxtyping import Array, Bool, Float, Int, PRNGKeyArray
 
-from synthax._filter import filter_scan
 from synthax.envs import AbstractEnvironment
+from synthax.loops import filter_scan
 
 from .rollout import evaluate
 

@@ -162,7 +162,10 @@ class MetaLearner(eqx.Module):
         )
         return cls(real_env, inner_loop, template, **kwargs)
 
-    def _combine(self, params: Any) -> AbstractEnvironment:
+    def from_parameters(self, params: Any) -> AbstractEnvironment:
+        """The environment (or, for a population of `params` as `strategy.ask` returns it, the
+        stacked population of environments) whose searched leaves are `params` and whose other
+        leaves are the template's."""
         fixed = eqx.filter(self.template, self.template.learnable(), inverse=True)
         return eqx.combine(params, fixed)
 
@@ -190,7 +193,7 @@ class MetaLearner(eqx.Module):
 
     def mean_environment(self, state: MetaState) -> AbstractEnvironment:
         """The search distribution's mean as an environment (the run's result)."""
-        return self._combine(self.strategy.get_mean(state.es_state))
+        return self.from_parameters(self.strategy.get_mean(state.es_state))
 
     def evaluation_environment(self, generation: Int[Array, ""]) -> AbstractEnvironment:
         """The real environment fitness is measured in at 0-based `generation` (with the
@@ -219,7 +222,7 @@ class MetaLearner(eqx.Module):
         """
         key, k_ask, k_fit, k_tell, k_mean = jax.random.split(state.key, 5)
         population, es_state = self.strategy.ask(k_ask, state.es_state, state.es_params)
-        envs = self._combine(population)
+        envs = self.from_parameters(population)
         eval_env = self.evaluation_environment(state.generation)
         scores = self.inner_loop.population_fitness(
             envs, eval_env, state.generation, k_fit, self.num_eval_episodes, self.num_rollouts

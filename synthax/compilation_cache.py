@@ -17,6 +17,9 @@ def default_cache_dir() -> Path:
 def enable_compilation_cache(cache_dir: str | os.PathLike | None = None) -> Path:
     """Switch on JAX's persistent compilation cache (every compiled program is cached).
 
+    This changes JAX's global configuration, so the library never calls it on its own: the
+    `synthax` command, the test suite and the scripts in `experiments/` do.
+
     **Arguments:** `cache_dir`, defaults to `default_cache_dir()`.
 
     **Returns:** the cache folder.
