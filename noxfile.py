@@ -1,7 +1,9 @@
-"""Test matrix and chores: `nox -s tests`, `nox -s tests_gpu`, `nox -s lint`, `nox -s docs`."""
+"""Test matrix and chores: `nox -s tests`, `nox -s tests_matrix`, `nox -s tests_gpu`,
+`nox -s lint`, `nox -s docs`."""
 
 import os
 import shutil
+from pathlib import Path
 
 import nox
 
@@ -19,11 +21,34 @@ def tests(session: nox.Session) -> None:
     session.run(*PYTEST, *session.posargs, env={"JAX_PLATFORMS": "cpu"})
 
 
+# The locked set resolves to binary wheels on each of these (rliable is pure Python): checked
+# with `uv pip compile pyproject.toml --extra test -c requirements.lock --python-version 3.1x
+# --only-binary :all: --no-binary rliable`. CI runs `tests`, on the interpreter nox runs under.
+PYTHONS = ["3.11", "3.12", "3.13"]
+
+
+@nox.session(python=PYTHONS)
+def tests_matrix(session: nox.Session) -> None:
+    """The test suite on every supported Python, each with the locked dependency set."""
+    session.install("-c", LOCK, "-e", ".[test]")
+    session.run(*PYTEST, *session.posargs, env={"JAX_PLATFORMS": "cpu"})
+
+
+def _locked(name: str) -> str:
+    """`name==version` as `requirements.lock` pins it."""
+    for line in Path(LOCK).read_text().splitlines():
+        if line.startswith(f"{name}=="):
+            return line.strip()
+    raise ValueError(f"{name} is not pinned in {LOCK}")
+
+
 @nox.session
 def tests_gpu(session: nox.Session) -> None:
-    """The same tests with CUDA JAX (needs an NVIDIA GPU and driver)."""
+    """The same tests with CUDA JAX (needs an NVIDIA GPU and driver), the CUDA plugin pinned to
+    the locked jax version."""
     session.install("-c", LOCK, "-e", ".[test]")
-    session.install("jax[cuda12]")
+    version = _locked("jax").split("==")[1]
+    session.install("-c", LOCK, f"jax[cuda12]=={version}")
     session.run(*PYTEST, *session.posargs, env={"JAX_PLATFORMS": "cuda"})
 
 

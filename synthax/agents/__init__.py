@@ -9,6 +9,8 @@ from .dqn import DQN as DQN, DQNState as DQNState, GreedyPolicy as GreedyPolicy
 from .hyperparameters import (
     INNER_LOOP as INNER_LOOP,
     SEARCH_SPACES as SEARCH_SPACES,
+    SearchSpace as SearchSpace,
+    sample_from as sample_from,
     sample_hyperparameters as sample_hyperparameters,
 )
 from .policy import Policy as Policy

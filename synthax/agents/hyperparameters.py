@@ -12,6 +12,7 @@ actor's and critic's learning rates) sets all of them to one draw.
 the named configurations that train each agent on real environments (see `docs/agents.md`).
 """
 
+from collections.abc import Sequence
 from typing import Any
 
 import jax
@@ -161,16 +162,59 @@ def config(agent: str, env_id: str) -> dict[str, Any]:
     return dict(configs[env_id])
 
 
-def sample_hyperparameters(agent: str, key: PRNGKeyArray) -> dict[str, jax.Array]:
-    """One uniform draw from `agent`'s search space: `{field: array scalar}`.
+SearchSpace = dict[str | tuple[str, ...], Sequence]
+"""A search space: each array field of an agent (or a tuple of fields set to one draw) mapped to
+the values it is drawn from uniformly."""
 
-    Traceable, so `jax.vmap` over keys draws a stack of configurations.
+
+def frozen_space(space: SearchSpace) -> tuple[tuple[str | tuple[str, ...], tuple], ...]:
+    """`space` as a hashable tuple of `(fields, values)` pairs (a static field under `jit`). A
+    key `"a,b"` (as JSON and YAML write a tuple of fields) is read as `("a", "b")`.
+
+    **Raises:** `ValueError` for an empty space, or a field whose values are empty or not
+    numbers (or booleans).
     """
-    space = search_space(agent)
-    keys = jax.random.split(key, len(space))
+    if not space:
+        raise ValueError("a search space needs at least one field")
+    frozen = []
+    for names, values in space.items():
+        values = tuple(values)
+        if not values or not all(isinstance(v, (bool, int, float)) for v in values):
+            raise ValueError(f"search space field {names!r}: values must be a non-empty list of "
+                             f"numbers or booleans, got {values!r}")
+        if isinstance(names, str) and "," in names:  # "a,b": fields set to one draw (JSON keys)
+            names = tuple(n.strip() for n in names.split(","))
+        frozen.append((tuple(names) if isinstance(names, list) else names, values))
+    return tuple(frozen)
+
+
+def sample_from(space: SearchSpace | tuple, key: PRNGKeyArray) -> dict[str, jax.Array]:
+    """One uniform draw from a search space (a dict, or `frozen_space`'s tuple):
+    `{field: array scalar}`. Traceable, so `jax.vmap` over keys draws a stack of
+    configurations."""
+    items = list(space.items()) if isinstance(space, dict) else list(space)
+    keys = jax.random.split(key, len(items))
     drawn = {}
-    for k, (names, values) in zip(keys, space.items()):
+    for k, (names, values) in zip(keys, items):
         value = jax.random.choice(k, jnp.asarray(values))
         for name in (names,) if isinstance(names, str) else names:
             drawn[name] = value
     return drawn
+
+
+def sample_hyperparameters(agent: str, key: PRNGKeyArray) -> dict[str, jax.Array]:
+    """One uniform draw from `agent`'s search space (`SEARCH_SPACES[agent]`):
+    `{field: array scalar}`.
+
+    Traceable, so `jax.vmap` over keys draws a stack of configurations.
+    """
+    return sample_from(search_space(agent), key)
+
+
+
+def space_as_json(space: SearchSpace | tuple) -> dict[str, list]:
+    """A search space (a dict, or `frozen_space`'s tuple) as JSON: tuple keys joined by commas,
+    values as lists; `frozen_space` reads it back."""
+    items = space.items() if isinstance(space, dict) else space
+    return {names if isinstance(names, str) else ",".join(names): list(values)
+            for names, values in items}

@@ -72,8 +72,13 @@ class MetaLearnConfig:
     - `agent_kwargs`: per algorithm, keyword arguments of its class
       (`{"ppo": {"activation": "relu"}}`). They override the agent's defaults, or, with
       `random_hyperparameters`, synthetic-gymnax's inner-loop sizes (`synthax.agents.INNER_LOOP`).
-    - `random_hyperparameters`: draw every inner-loop agent's array hyperparameters from
-      `synthax.agents.SEARCH_SPACES` (the paper's setting).
+    - `random_hyperparameters`: draw every inner-loop agent's array hyperparameters from its
+      search space (the paper's setting).
+    - `search_spaces`: per algorithm, the lists its hyperparameters are drawn from
+      (`{"ppo": {"learning_rate": [0.001, 0.0003]}}`; a key `"a,b"` sets fields `a` and `b` to
+      one draw); an algorithm left out uses `synthax.agents.SEARCH_SPACES`. A run folder's
+      `config.json` records the spaces and inner-loop sizes it used
+      ([`resolved`][synthax.meta.MetaLearnConfig.resolved]), so the folder alone reproduces it.
     - `schedule`: `"round_robin"` (one algorithm per generation, in turn) or `"all"`.
     - `eval_horizon`: `None`, or the keyword arguments of a
       [`HorizonSchedule`][synthax.meta.HorizonSchedule] (`init_value`, `end_value`,
@@ -109,6 +114,7 @@ class MetaLearnConfig:
     agents: list[str] = field(default_factory=lambda: ["ppo"])
     agent_kwargs: dict[str, dict[str, Any]] = field(default_factory=dict)
     random_hyperparameters: bool = False
+    search_spaces: dict[str, dict[str, list[bool | int | float]]] | None = None
     schedule: str = "round_robin"
     eval_horizon: dict[str, int] | None = None
     strategy: str = "SNES"
@@ -159,6 +165,18 @@ class MetaLearnConfig:
             if name not in AGENTS:
                 raise ConfigError(f"config field agents: unknown agent {name!r}; allowed: "
                                   f"{sorted(AGENTS)}")
+        if self.search_spaces is not None:
+            from synthax.agents.hyperparameters import frozen_space
+
+            extra = set(self.search_spaces) - set(self.agents)
+            if extra:
+                raise ConfigError(f"config field search_spaces has {sorted(extra)}, which are "
+                                  f"not in agents {self.agents}")
+            for name, space in self.search_spaces.items():
+                try:
+                    frozen_space(space)
+                except ValueError as error:
+                    raise ConfigError(f"config field search_spaces[{name!r}]: {error}") from None
         extra = set(self.agent_kwargs) - set(self.agents)
         if extra:
             raise ConfigError(f"config field agent_kwargs has {sorted(extra)}, which are not "
@@ -189,6 +207,25 @@ class MetaLearnConfig:
         if self.eval_horizon is None:
             return None
         return HorizonSchedule(**{k: int(v) for k, v in self.eval_horizon.items()})
+
+    def resolved(self) -> "MetaLearnConfig":
+        """This config with what it leaves to synthax's defaults written out: with
+        `random_hyperparameters`, each algorithm's inner-loop sizes
+        (`synthax.agents.INNER_LOOP`, under its `agent_kwargs`) and search space
+        (`synthax.agents.SEARCH_SPACES`, unless `search_spaces` gives one). Runs record this
+        form in `config.json`; resolving twice changes nothing."""
+        if not self.random_hyperparameters:
+            return self
+        from synthax.agents import INNER_LOOP, SEARCH_SPACES
+        from synthax.agents.hyperparameters import space_as_json
+
+        given = self.search_spaces or {}
+        kwargs = {name: {**INNER_LOOP.get(name, {}), **self.agent_kwargs.get(name, {})}
+                  for name in self.agents}
+        spaces = {name: space_as_json(given[name] if name in given else SEARCH_SPACES[name])
+                  for name in self.agents if name in given or name in SEARCH_SPACES}
+        return self.replace(agent_kwargs={k: v for k, v in kwargs.items() if v},
+                            search_spaces=spaces)
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)

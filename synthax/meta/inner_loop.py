@@ -15,7 +15,8 @@ import jax
 import jax.numpy as jnp
 from jaxtyping import Array, Float, Int, PRNGKeyArray
 
-from synthax.agents import AGENTS, AbstractAgent, sample_hyperparameters
+from synthax.agents import AGENTS, SEARCH_SPACES, AbstractAgent, SearchSpace, sample_from
+from synthax.agents.hyperparameters import frozen_space
 from synthax.envs import AbstractEnvironment
 from synthax.parallel import shard_population
 
@@ -25,14 +26,13 @@ SCHEDULES = ("round_robin", "all")
 
 
 def agent_name(agent: AbstractAgent) -> str:
-    """The registry name of `agent`'s class (`"ppo"`, `"dqn"`, ...).
-
-    **Raises:** `ValueError` for a class that is not in `synthax.agents.AGENTS`.
-    """
+    """The registry name of `agent`'s class (`"ppo"`, `"dqn"`, ...), or, for a class that is
+    not in `synthax.agents.AGENTS` (a user's own agent), the class's name. The registry is for
+    looking names up; any [`AbstractAgent`][synthax.agents.AbstractAgent] trains."""
     for name, cls in AGENTS.items():
         if type(agent) is cls:
             return name
-    raise ValueError(f"{type(agent).__name__} is not one of the agents {sorted(AGENTS)}")
+    return type(agent).__name__
 
 
 def with_hyperparameters(agent: AbstractAgent, values: dict[str, Any]) -> AbstractAgent:
@@ -56,9 +56,9 @@ class InnerLoop(eqx.Module):
 
     - `agents`: one agent per algorithm; their static sizes (steps, batch sizes, networks) are
       used as given, and so are their array hyperparameters unless `random_hyperparameters`.
-    - `random_hyperparameters`: draw the array hyperparameters of every trained agent from
-      `synthax.agents.SEARCH_SPACES` (one draw per generation shared by the population, one
-      per agent when the mean environment is evaluated).
+    - `random_hyperparameters`: draw the array hyperparameters of every trained agent from its
+      search space (one draw per generation shared by the population, one per agent when the
+      mean environment is evaluated).
     - `schedule`: `"round_robin"` trains algorithm `generation % len(agents)` in each
       generation (synthetic-gymnax's choice; one algorithm's cost per generation); `"all"`
       trains every algorithm each generation and averages their returns.
@@ -66,9 +66,17 @@ class InnerLoop(eqx.Module):
       (default), [`AreaUnderCurve`][synthax.meta.AreaUnderCurve] or
       [`StepsToSolve`][synthax.meta.StepsToSolve]. The mean environment's logged return
       (`evaluate`) is always the final real return.
+    - `search_spaces`: the spaces hyperparameters are drawn from, by agent name
+      (`{"ppo": {"learning_rate": (1e-3, 3e-4)}}`, a
+      [`SearchSpace`][synthax.agents.SearchSpace] each) or one per agent in order; an agent
+      without one uses `synthax.agents.SEARCH_SPACES[name]` (synthetic-gymnax's lists). They
+      are fields of the module, read when it is built, never module globals at trace time.
 
-    **Raises:** `ValueError` for an empty `agents`, an agent outside `synthax.agents.AGENTS` or
-    an unknown `schedule` (listing the allowed ones).
+    Any [`AbstractAgent`][synthax.agents.AbstractAgent] may be given, including a user's own
+    class; with `random_hyperparameters` it needs a search space.
+
+    **Raises:** `ValueError` for an empty `agents`, an unknown `schedule` (listing the allowed
+    ones), a malformed search space, or `random_hyperparameters` for an agent that has none.
     """
 
     agents: tuple[AbstractAgent, ...]
@@ -76,6 +84,7 @@ class InnerLoop(eqx.Module):
     random_hyperparameters: bool = eqx.field(static=True)
     schedule: str = eqx.field(static=True)
     objective: eqx.Module
+    search_spaces: tuple[Any, ...] = eqx.field(static=True)
 
     def __init__(
         self,
@@ -83,10 +92,15 @@ class InnerLoop(eqx.Module):
         random_hyperparameters: bool = False,
         schedule: str = "round_robin",
         objective: eqx.Module | None = None,
+        search_spaces: dict[str, SearchSpace] | list[SearchSpace | None] | None = None,
     ):
         agents = (agents,) if isinstance(agents, AbstractAgent) else tuple(agents)
         if not agents:
             raise ValueError("InnerLoop needs at least one agent")
+        for agent in agents:
+            if not isinstance(agent, AbstractAgent):
+                raise TypeError(f"InnerLoop agents must be AbstractAgent instances, got "
+                                f"{type(agent).__name__}")
         if schedule not in SCHEDULES:
             raise ValueError(f"unknown schedule {schedule!r}; allowed: {list(SCHEDULES)}")
         self.agents = agents
@@ -94,6 +108,28 @@ class InnerLoop(eqx.Module):
         self.random_hyperparameters = bool(random_hyperparameters)
         self.schedule = schedule
         self.objective = FinalReturn() if objective is None else objective
+        if isinstance(search_spaces, dict):
+            unknown = set(search_spaces) - set(self.names)
+            if unknown:
+                raise ValueError(f"search_spaces has {sorted(unknown)}, which are not agents of "
+                                 f"this inner loop {list(self.names)}")
+            given = [search_spaces.get(name) for name in self.names]
+        elif search_spaces is not None:
+            given = list(search_spaces)
+            if len(given) != len(agents):
+                raise ValueError(f"search_spaces has {len(given)} entries for {len(agents)} "
+                                 f"agents")
+        else:
+            given = [None] * len(agents)
+        spaces = []
+        for name, space in zip(self.names, given):
+            space = SEARCH_SPACES.get(name) if space is None else space
+            if space is None and self.random_hyperparameters:
+                raise ValueError(f"agent {name!r} has no search space; pass search_spaces="
+                                 f"{{{name!r}: {{field: values}}}} or random_hyperparameters"
+                                 f"=False")
+            spaces.append(None if space is None else frozen_space(space))
+        self.search_spaces = tuple(spaces)
 
     def __len__(self) -> int:
         return len(self.agents)
@@ -102,7 +138,7 @@ class InnerLoop(eqx.Module):
         """Agent `index` (a Python int), with hyperparameters drawn from `key` if random."""
         agent = self.agents[index]
         if self.random_hyperparameters:
-            agent = with_hyperparameters(agent, sample_hyperparameters(self.names[index], key))
+            agent = with_hyperparameters(agent, sample_from(self.search_spaces[index], key))
         return agent
 
     def _draw(self, index: int, key: PRNGKeyArray) -> tuple[AbstractAgent, PRNGKeyArray]:

@@ -95,7 +95,8 @@ def build_inner_loop(config: MetaLearnConfig) -> InnerLoop:
         base = dict(INNER_LOOP[name]) if config.random_hyperparameters else {}
         base.update(config.agent_kwargs.get(name, {}))
         agents.append(make_agent(name, **base))
-    return InnerLoop(agents, config.random_hyperparameters, config.schedule)
+    return InnerLoop(agents, config.random_hyperparameters, config.schedule,
+                     search_spaces=config.search_spaces)
 
 
 def build_learner(config: MetaLearnConfig) -> MetaLearner:
@@ -409,6 +410,7 @@ def run_metalearning(
     anything is written.
     """
     out = Path(out_dir)
+    config = config.resolved()  # config.json records the spaces and sizes used
     learner = build_learner(config)
     if out.exists() and not out.is_dir():
         raise RunFolderError(f"{out} is a file, not a folder")
@@ -469,7 +471,7 @@ def _saved_config(out: Path) -> dict[str, Any]:
         data = json.loads(path.read_text(encoding="utf-8"))
         if not isinstance(data, dict):
             raise ValueError("not a mapping of config keys")
-        return MetaLearnConfig.from_dict(data).to_dict()
+        return MetaLearnConfig.from_dict(data).resolved().to_dict()
     except FileNotFoundError:
         raise ResumeError(f"cannot resume {out}: it has no {CONFIG_FILE}") from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError, ValueError) as error:
@@ -484,7 +486,7 @@ def _check_resume(learner: MetaLearner, config: MetaLearnConfig, out: Path
     if not _existing_states(out):
         raise ResumeError(f"cannot resume {out}: it has no checkpoint ({STATE_FILE} does not "
                           "exist); start a new run without --resume")
-    saved, requested = _saved_config(out), config.to_dict()
+    saved, requested = _saved_config(out), config.resolved().to_dict()
     if {**saved, "generations": 0} != {**requested, "generations": 0}:
         changed = sorted(k for k in requested if k != "generations"
                          and saved.get(k) != requested[k])
