@@ -6,7 +6,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from synthax.checkpoints.environments import load_shipped
+from synthax.checkpoints import load_shipped
 from synthax.envs import SyntheticContextualBandit, make
 from synthax.evaluation import bandit_candidate_actions, evaluate, optimal_bandit_policy
 

@@ -1,15 +1,14 @@
-"""Saving and loading synthetic environments, and the environments shipped with synthax."""
+"""Saving and loading synthetic environments (the shipped ones: `synthax.checkpoints.shipped`)."""
 
 import inspect
 import numbers
 import os
-from importlib import resources
-from pathlib import Path
 from typing import Any
 
 import equinox as eqx
 import jax
 
+from synthax.envs.registry import NATIVE_ENVS, make
 from synthax.envs.reward_network import RewardNetwork
 from synthax.envs.synthetic_bandit import SyntheticContextualBandit
 from synthax.envs.synthetic_mdp import SyntheticMDP
@@ -117,7 +116,6 @@ def _check_spaces_match(path, header: dict[str, Any], config: dict[str, Any]) ->
     import gymnax
 
     from synthax.envs._spaces import space_arguments
-    from synthax.envs.registry import NATIVE_ENVS, make
 
     env_id = header["env_id"]
     if env_id not in NATIVE_ENVS and env_id not in gymnax.registered_envs:
@@ -141,38 +139,9 @@ def _check_spaces_match(path, header: dict[str, Any], config: dict[str, Any]) ->
 def _skeleton(cls: type, config: dict[str, Any], env_id: str | None) -> eqx.Module:
     """An environment of class `cls` built from its saved `config`; the real environment that
     synthetic MDPs reset from and reward networks wrap is rebuilt from `env_id`."""
-    from synthax.envs.registry import make
-
     key = jax.random.key(0)
     if cls is RewardNetwork:
         return cls(make(env_id), key=key, **config)
     if cls is SyntheticMDP and config.get("initial_state") == "real":
         return cls(key, **config, reset_env=make(env_id))
     return cls(key, **config)
-
-
-def _data_dir() -> Path:
-    return Path(str(resources.files("synthax.checkpoints") / "data"))
-
-
-def shipped_env_ids() -> list[str]:
-    """Ids of the synthetic environments shipped in the package, e.g. `Synthetic-CartPole-v1`."""
-    return sorted(p.name[: -len(SUFFIX)] for p in _data_dir().glob(f"*{SUFFIX}"))
-
-
-def shipped_path(env_id: str) -> Path:
-    """Path of the shipped checkpoint for `env_id` (e.g. `"Synthetic-CartPole-v1"`).
-
-    **Raises:** `KeyError` listing the shipped ids.
-    """
-    path = _data_dir() / f"{env_id}{SUFFIX}"
-    if not path.exists():
-        raise KeyError(f"no shipped synthetic environment {env_id!r}; shipped: {shipped_env_ids()}")
-    return path
-
-
-def load_shipped(env_id: str) -> eqx.Module:
-    """Load a shipped synthetic environment by id (`"Synthetic-CartPole-v1"`)."""
-    from synthax.envs.registry import real_env_id
-
-    return load_environment(shipped_path(env_id), env_id=real_env_id(env_id))

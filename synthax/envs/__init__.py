@@ -10,6 +10,7 @@ from .registry import (
     list_envs as list_envs,
     make as make,
     real_env_id as real_env_id,
+    register as register,
 )
 from .reward_network import (
     RewardNetwork as RewardNetwork,

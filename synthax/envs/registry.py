@@ -1,4 +1,7 @@
-"""Environment ids: real gymnax and Brax ids and the synthetic environments shipped with synthax."""
+"""Environment ids: gymnax, synthax-native and Brax ids, and ids registered with `register`
+(the shipped synthetic environments register themselves: `synthax.checkpoints.shipped`)."""
+
+from collections.abc import Callable
 
 import gymnax
 
@@ -11,6 +14,23 @@ SYNTHETIC_PREFIX = "Synthetic-"
 
 # Real environments synthax implements itself (gymnax has no counterpart).
 NATIVE_ENVS: dict[str, type] = {"CliffWalking-v0": CliffWalking}
+
+_REGISTERED: dict[str, Callable[..., AbstractEnvironment]] = {}
+
+
+def register(env_id: str, factory: Callable[..., AbstractEnvironment],
+             replace: bool = False) -> None:
+    """Make `make(env_id, **kwargs)` return `factory(**kwargs)`, as `gymnax.register` does for
+    gymnax: for a user's own environments, and for the shipped synthetic ones.
+
+    **Raises:** `ValueError` when `env_id` is already registered (unless `replace`) or is a
+    built-in real id.
+    """
+    if env_id in NATIVE_ENVS or brax_name(env_id) is not None:
+        raise ValueError(f"{env_id!r} is a built-in environment id; choose another")
+    if env_id in _REGISTERED and not replace:
+        raise ValueError(f"{env_id!r} is already registered; pass replace=True to replace it")
+    _REGISTERED[env_id] = factory
 
 
 def real_env_id(env_id: str) -> str:
@@ -31,12 +51,11 @@ def brax_name(env_id: str) -> str | None:
 def list_envs() -> dict[str, list[str]]:
     """All ids `make` accepts, as ``{"synthetic": [...], "real": [...]}``; the real Brax ids (the
     five of synthetic-gymnax, and `brax/<name>` for any other) need `synthax[brax]`."""
-    from synthax.checkpoints import shipped_env_ids
-
-    synthetic = list(shipped_env_ids())
+    synthetic = sorted(e for e in _REGISTERED if e.startswith(SYNTHETIC_PREFIX))
     real = [*NATIVE_ENVS,
             *(e for e in gymnax.registered_envs if not e.startswith(SYNTHETIC_PREFIX)),
-            *BRAX_ENVS]
+            *BRAX_ENVS,
+            *sorted(e for e in _REGISTERED if not e.startswith(SYNTHETIC_PREFIX))]
     return {"synthetic": synthetic, "real": real}
 
 
@@ -48,21 +67,19 @@ def make(env_id: str, **kwargs) -> AbstractEnvironment:
     - `env_id`: a gymnax id (`"CartPole-v1"`, or any id registered with `gymnax.register`), a
       synthax-native id (`"CliffWalking-v0"`), a Brax id (`"hopper"`, `"walker2d"`,
       `"halfcheetah"`, `"swimmer"`, `"humanoidstandup"`, or `"brax/<name>"` for any environment
-      in brax's registry) or a shipped synthetic id (`"Synthetic-CartPole-v1"`,
-      `"Synthetic-hopper"`).
-    - `kwargs`: passed to the gymnax factory, the native class or
+      in brax's registry), a shipped synthetic id (`"Synthetic-CartPole-v1"`,
+      `"Synthetic-hopper"`) or any id given to `register`.
+    - `kwargs`: passed to the registered factory, the gymnax factory, the native class or
       [`BraxEnvironment.create`][synthax.envs.BraxEnvironment.create] (`backend`,
-      `time_limit`, ...) (real ids only).
+      `time_limit`, ...).
 
     **Returns:** an [`AbstractEnvironment`][synthax.envs.AbstractEnvironment].
 
     **Raises:** `KeyError` listing the known ids when `env_id` is unknown; `ImportError` naming
     the extra `synthax[brax]` for a Brax id when brax is not installed.
     """
-    from synthax.checkpoints import load_shipped, shipped_env_ids
-
-    if env_id in shipped_env_ids():
-        return load_shipped(env_id)
+    if env_id in _REGISTERED:
+        return _REGISTERED[env_id](**kwargs)
     if env_id in NATIVE_ENVS:
         return NATIVE_ENVS[env_id](**kwargs)
     name = brax_name(env_id)
