@@ -10,6 +10,9 @@ from typing import Any
 
 import yaml
 
+ENVIRONMENTS = ("bandit", "mdp", "reward_network")
+OBJECTIVES = ("final_return", "area_under_curve", "steps_to_solve")
+
 
 class ConfigError(ValueError):
     """A config field (or config file) holds a value that is not allowed; the message names the
@@ -84,8 +87,22 @@ class MetaLearnConfig:
       [`HorizonSchedule`][synthax.meta.HorizonSchedule] (`init_value`, `end_value`,
       `transition_begin`, `transition_steps`): the real environment's time limit during
       fitness evaluation, as a linear schedule over generations.
+    - `environment`: the kind of synthetic environment: `"bandit"` (a
+      [`SyntheticContextualBandit`][synthax.envs.SyntheticContextualBandit], synthetic-gymnax),
+      `"mdp"` (a [`SyntheticMDP`][synthax.envs.SyntheticMDP]) or `"reward_network"` (a
+      [`RewardNetwork`][synthax.envs.RewardNetwork] around the real environment; both
+      learning_environments). `environment_kwargs` are its constructor's keyword arguments
+      (e.g. `{"variant": "potential_additive"}` for a reward network); `hidden_size` is the
+      default width of every kind.
+    - `objective`: what a population member scores: `"final_return"` (the real return after
+      training, [`FinalReturn`][synthax.meta.FinalReturn]), `"area_under_curve"` or
+      `"steps_to_solve"` (learning_environments' train-until-solved; needs
+      `objective_kwargs: {threshold: ...}`), with `objective_kwargs` for its class.
     - `strategy`: an evosax distribution-based strategy by name (`"SNES"`, `"Open_ES"`,
-      `"CMA_ES"`, ...); `sigma_init`: its initial search standard deviation (`std_init`).
+      `"CMA_ES"`, ...); `sigma_init`: its initial search standard deviation (evosax's
+      `std_init`; the config keeps synthetic-gymnax's name). `strategy_kwargs`: JSON values for
+      its constructor, plus `optimizer: {name: sgd, learning_rate: 0.1}` for an optax optimiser
+      and `fitness_shaping: centered_ranks_with_ties` (learning_environments' NES).
     - `population_size`, `generations`.
     - `hidden_size`: width of the synthetic environment's networks.
     - `scale_reward_input`: the bandit's reward network reads observations mapped from the real
@@ -117,7 +134,12 @@ class MetaLearnConfig:
     search_spaces: dict[str, dict[str, list[bool | int | float]]] | None = None
     schedule: str = "round_robin"
     eval_horizon: dict[str, int] | None = None
+    environment: str = "bandit"
+    environment_kwargs: dict[str, Any] = field(default_factory=dict)
+    objective: str = "final_return"
+    objective_kwargs: dict[str, Any] = field(default_factory=dict)
     strategy: str = "SNES"
+    strategy_kwargs: dict[str, Any] = field(default_factory=dict)
     sigma_init: float = 0.1
     population_size: int = 32
     generations: int = 60
@@ -181,6 +203,28 @@ class MetaLearnConfig:
         if extra:
             raise ConfigError(f"config field agent_kwargs has {sorted(extra)}, which are not "
                               f"in agents {self.agents}")
+        if self.environment not in ENVIRONMENTS:
+            raise ConfigError(f"config field environment: unknown kind {self.environment!r}; "
+                              f"allowed: {list(ENVIRONMENTS)}")
+        if self.environment == "reward_network" and "variant" not in self.environment_kwargs:
+            raise ConfigError("config field environment_kwargs needs a variant for a "
+                              "reward_network (synthax.envs.reward_network.VARIANTS)")
+        if self.objective not in OBJECTIVES:
+            raise ConfigError(f"config field objective: unknown objective {self.objective!r}; "
+                              f"allowed: {list(OBJECTIVES)}")
+        try:
+            self.build_objective()
+        except (TypeError, ValueError) as error:
+            raise ConfigError(f"config field objective_kwargs: {error}") from None
+        optimizer = self.strategy_kwargs.get("optimizer")
+        if optimizer is not None and not (isinstance(optimizer, dict) and
+                                          isinstance(optimizer.get("name"), str)):
+            raise ConfigError("config field strategy_kwargs.optimizer is {name: <optax "
+                              f"optimiser>, <its arguments>}}, got {optimizer!r}")
+        shaping = self.strategy_kwargs.get("fitness_shaping")
+        if shaping not in (None, "centered_ranks_with_ties"):
+            raise ConfigError(f"config field strategy_kwargs.fitness_shaping: {shaping!r}; "
+                              "allowed: centered_ranks_with_ties")
         if self.schedule not in SCHEDULES:
             raise ConfigError(f"config field schedule: unknown schedule {self.schedule!r}; "
                               f"allowed: {list(SCHEDULES)}")
@@ -199,6 +243,32 @@ class MetaLearnConfig:
                 self.horizon_schedule()  # validates the values
             except ValueError as error:
                 raise ConfigError(f"config field eval_horizon: {error}") from None
+
+    def build_objective(self):
+        """The objective module `objective` and `objective_kwargs` describe."""
+        from .fitness import AreaUnderCurve, FinalReturn, StepsToSolve
+
+        cls = {"final_return": FinalReturn, "area_under_curve": AreaUnderCurve,
+               "steps_to_solve": StepsToSolve}[self.objective]
+        return cls(**self.objective_kwargs)
+
+    def build_strategy_kwargs(self) -> dict[str, Any]:
+        """`strategy_kwargs` with the optimiser and fitness shaping built."""
+        import optax
+
+        from .shaping import centered_ranks_with_ties
+
+        kwargs = dict(self.strategy_kwargs)
+        if "optimizer" in kwargs:
+            spec = dict(kwargs.pop("optimizer"))
+            name = spec.pop("name")
+            if not callable(getattr(optax, name, None)):
+                raise ConfigError(f"config field strategy_kwargs.optimizer: optax has no "
+                                  f"optimiser {name!r}")
+            kwargs["optimizer"] = getattr(optax, name)(**spec)
+        if kwargs.pop("fitness_shaping", None) == "centered_ranks_with_ties":
+            kwargs["fitness_shaping_fn"] = centered_ranks_with_ties
+        return kwargs
 
     def horizon_schedule(self):
         """The [`HorizonSchedule`][synthax.meta.HorizonSchedule] of `eval_horizon`, or `None`."""

@@ -68,7 +68,7 @@ class InnerLoop(eqx.Module):
       (`evaluate`) is always the final real return.
     - `search_spaces`: the spaces hyperparameters are drawn from, by agent name
       (`{"ppo": {"learning_rate": (1e-3, 3e-4)}}`, a
-      [`SearchSpace`][synthax.agents.SearchSpace] each) or one per agent in order; an agent
+      `synthax.agents.SearchSpace` each) or one per agent in order; an agent
       without one uses `synthax.agents.SEARCH_SPACES[name]` (synthetic-gymnax's lists). They
       are fields of the module, read when it is built, never module globals at trace time.
 

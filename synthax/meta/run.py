@@ -36,7 +36,13 @@ from synthax._version import __version__
 from synthax.agents import INNER_LOOP, make_agent
 from synthax.checkpoints import CheckpointError, load, read_header, save, save_environment
 from synthax.checkpoints.io import atomic_write_text
-from synthax.envs import make
+from synthax.envs import (
+    AbstractEnvironment,
+    RewardNetwork,
+    SyntheticContextualBandit,
+    SyntheticMDP,
+    make,
+)
 from synthax.parallel import device_description
 from synthax.plotting import plot_meta_training
 
@@ -96,7 +102,7 @@ def build_inner_loop(config: MetaLearnConfig) -> InnerLoop:
         base.update(config.agent_kwargs.get(name, {}))
         agents.append(make_agent(name, **base))
     return InnerLoop(agents, config.random_hyperparameters, config.schedule,
-                     search_spaces=config.search_spaces)
+                     objective=config.build_objective(), search_spaces=config.search_spaces)
 
 
 def build_learner(config: MetaLearnConfig) -> MetaLearner:
@@ -116,18 +122,30 @@ def build_learner(config: MetaLearnConfig) -> MetaLearner:
         raise ConfigError(f"config {config.env_id}: {error}") from None
 
 
+def build_template(config: MetaLearnConfig, real_env: AbstractEnvironment):
+    """The synthetic environment whose parameters a config's run searches: the initial mean, at
+    the networks' default initialisation from the run's seed."""
+    key = jax.random.PRNGKey(config.seed + 1)
+    kwargs = {"hidden_size": config.hidden_size, **config.environment_kwargs}
+    if config.environment == "bandit":
+        return SyntheticContextualBandit.for_environment(
+            key, real_env, scale_reward_input=config.scale_reward_input,
+            scale_initial_state=config.scale_initial_state, **kwargs)
+    if config.environment == "mdp":
+        return SyntheticMDP.for_environment(key, real_env, **kwargs)
+    return RewardNetwork(real_env, key=key, **kwargs)
+
+
 def _build_learner(config: MetaLearnConfig) -> MetaLearner:
     real_env = make(config.env_id, **config.env_kwargs)
-    return MetaLearner.for_bandit(
+    return MetaLearner(
         real_env,
         build_inner_loop(config),
-        jax.random.PRNGKey(config.seed + 1),
-        hidden_size=config.hidden_size,
-        scale_reward_input=config.scale_reward_input,
-        scale_initial_state=config.scale_initial_state,
+        build_template(config, real_env),
         strategy=config.strategy,
         population_size=config.population_size,
         sigma_init=config.sigma_init,
+        strategy_kwargs=config.build_strategy_kwargs(),
         num_eval_episodes=config.num_eval_episodes,
         num_mean_eval_seeds=config.num_mean_eval_seeds,
         num_rollouts=config.num_rollouts,

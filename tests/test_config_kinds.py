@@ -1,0 +1,78 @@
+"""One config and one command for every kind of synthetic environment: `synthax metalearn
+--config` runs a synthetic MDP and a reward network to the end, with their objectives and
+strategy options, at tiny sizes (the committed configs for the real runs are in
+experiments/configs/learning_environments/)."""
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from synthax.checkpoints import load_environment
+from synthax.cli import app
+from synthax.envs import RewardNetwork, SyntheticMDP
+from synthax.meta import AreaUnderCurve, ConfigError, MetaLearnConfig, StepsToSolve
+from synthax.meta.run import build_learner
+
+from .conftest import TINY_DQN
+
+TINY = dict(env_id="CartPole-v1", agents=["dqn"], agent_kwargs={"dqn": dict(TINY_DQN)},
+            population_size=4, generations=1, hidden_size=8, num_eval_episodes=2,
+            num_mean_eval_seeds=1, final_eval_seeds=1, checkpoint_every=1)
+KINDS = {
+    "mdp": (dict(environment="mdp", environment_kwargs={"max_steps_in_episode": 20},
+                 objective="area_under_curve", objective_kwargs={"num_points": 2}),
+            SyntheticMDP, AreaUnderCurve),
+    "reward_network": (dict(environment="reward_network",
+                            environment_kwargs={"variant": "potential_additive"},
+                            objective="steps_to_solve",
+                            objective_kwargs={"threshold": 100.0, "num_points": 2},
+                            strategy="Open_ES", sigma_init=0.1,
+                            strategy_kwargs={"optimizer": {"name": "sgd", "learning_rate": 0.1},
+                                             "fitness_shaping": "centered_ranks_with_ties"}),
+                       RewardNetwork, StepsToSolve),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(KINDS))
+def test_metalearn_config_runs_every_kind_to_the_end(tmp_path, kind):
+    fields, env_class, objective_class = KINDS[kind]
+    path = tmp_path / f"{kind}.yaml"
+    path.write_text(yaml.safe_dump({**TINY, **fields}))
+    learner = build_learner(MetaLearnConfig.from_file(path))
+    assert type(learner.template) is env_class
+    assert type(learner.inner_loop.objective) is objective_class
+    out = tmp_path / "run"
+    result = CliRunner().invoke(app, ["metalearn", "--config", str(path), "--out", str(out),
+                                      "--no-progress"])
+    assert result.exit_code == 0, result.output
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["generations"] == 1 and set(summary["eval"]) == {"dqn"}
+    assert type(load_environment(out / "env.eqx", "CartPole-v1")) is env_class
+    saved = json.loads((out / "config.json").read_text())
+    assert saved["environment"] == kind and saved["objective"] == fields["objective"]
+
+
+def test_committed_learning_environments_configs_build():
+    folder = Path(__file__).parent.parent / "experiments" / "configs" / "learning_environments"
+    kinds = set()
+    for path in sorted(folder.glob("*.yaml")):
+        config = MetaLearnConfig.from_file(path)
+        build_learner(config)
+        kinds.add(config.environment)
+    assert kinds == {"mdp", "reward_network"}
+
+
+def test_kind_errors_name_the_field():
+    with pytest.raises(ConfigError, match="environment: unknown kind"):
+        MetaLearnConfig(environment="world_model")
+    with pytest.raises(ConfigError, match="variant"):
+        MetaLearnConfig(environment="reward_network")
+    with pytest.raises(ConfigError, match="objective: unknown"):
+        MetaLearnConfig(objective="fastest")
+    with pytest.raises(ConfigError, match="objective_kwargs"):
+        MetaLearnConfig(objective="steps_to_solve")  # needs a threshold
+    with pytest.raises(ConfigError, match="fitness_shaping"):
+        MetaLearnConfig(strategy_kwargs={"fitness_shaping": "softmax"})
