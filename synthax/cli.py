@@ -67,8 +67,8 @@ def _latest_run(env_id: str) -> Path:
 @app.command()
 def metalearn(
     env: Annotated[
-        str | None, typer.Option("--env", help="Real gymnax environment id [default: the "
-                                 "config's, CartPole-v1].")
+        str | None, typer.Option("--env", help="Real environment id: gymnax, or Brax with "
+                                 "synthax[brax] [default: the config's, CartPole-v1].")
     ] = None,
     preset: Annotated[
         str, typer.Option(help="Named configuration (see synthax.meta.PRESETS).")
