@@ -124,8 +124,10 @@ def test_kill_and_resume_loses_no_generation(tmp_path):
     out = tmp_path / "run"
     cmd = [sys.executable, "-m", "synthax.cli", "metalearn", "--config", str(config_path),
            "--out", str(out), "--no-progress"]
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            env=os.environ.copy())
+    # The command on as many CPU devices as this process has, so that its numbers can equal
+    # the in-process reference run's below (the command splits the CPU by default).
+    env = {**os.environ, "SYNTHAX_CPU_DEVICES": str(len(jax.devices()))}
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
     deadline = time.time() + 240
     while time.time() < deadline and proc.poll() is None:
         if (out / "state.eqx").exists() and len(_lines(out / "log.jsonl")) >= 20:
@@ -138,7 +140,8 @@ def test_kill_and_resume_loses_no_generation(tmp_path):
     assert killed_at < 300
     assert not (out / "summary.json").exists()
 
-    result = subprocess.run(cmd + ["--resume"], capture_output=True, text=True, timeout=600)
+    result = subprocess.run(cmd + ["--resume"], capture_output=True, text=True, timeout=600,
+                            env=env)
     assert result.returncode == 0, result.stderr
     summary = json.loads((out / "summary.json").read_text())
     assert summary["generations"] == 300
