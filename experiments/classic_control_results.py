@@ -7,9 +7,9 @@ environment), evaluate each on 50 real episodes, and report the IQM with 95% str
 intervals (`synthax evaluate`). Results per environment go to
 `experiments/results/classic_control/<env_id>/` and are reused unless `--force`.
 
-    pip download --no-deps synthetic-gymnax==0.0.1 -d /tmp/sg
+    pip download --no-deps synthetic-gymnax==0.0.1 -d sg
     python experiments/classic_control_results.py \
-        --synthetic-gymnax /tmp/sg/synthetic_gymnax-0.0.1-py3-none-any.whl
+        --synthetic-gymnax sg/synthetic_gymnax-0.0.1-py3-none-any.whl
 """
 
 import argparse
@@ -31,7 +31,7 @@ from synthax.plotting import plot_meta_training
 ROOT = Path(__file__).resolve().parent.parent
 CONFIGS = {"cartpole": "CartPole-v1", "acrobot": "Acrobot-v1", "mountaincar": "MountainCar-v0",
            "mountaincar_continuous": "MountainCarContinuous-v0", "pendulum": "Pendulum-v1"}
-# Liesen et al. (2024), as quoted in ../shared/REFERENCE.md (seed 000): IQM over 20
+# Liesen et al. (2024), as its README reports them: IQM over 20
 # random-hyperparameter runs of 10k steps on synthetic-gymnax's environments. Reported, not run.
 PEER_REPORTED = {
     "Acrobot-v1": {"ppo": -84.1, "sac": -85.3, "dqn": -82.6},
@@ -40,7 +40,7 @@ PEER_REPORTED = {
     "MountainCarContinuous-v0": {"ppo": 66.9, "sac": 91.1, "ddpg": 97.6, "td3": 97.5},
     "Pendulum-v1": {"ppo": -205.4, "sac": -188.3, "ddpg": -164.3, "td3": -168.5},
 }
-# The peer's meta-learning scale per environment (reference/synthetic-gymnax-configs/*.yaml:
+# synthetic-gymnax's meta-learning scale per environment (reference/synthetic-gymnax-configs/*.yaml:
 # strategy_params.popsize, meta_config.num_generations, meta_config.num_rollouts).
 PEER_SCALE = {
     "Acrobot-v1": (128, 100, 1),
@@ -50,7 +50,7 @@ PEER_SCALE = {
     "Pendulum-v1": (64, 1000, 8),
 }
 COMMAND = ("python experiments/classic_control_results.py --synthetic-gymnax "
-           "/tmp/sg/synthetic_gymnax-0.0.1-py3-none-any.whl")
+           "sg/synthetic_gymnax-0.0.1-py3-none-any.whl")
 
 
 def cell(row):
@@ -104,7 +104,7 @@ def table(env_id, agents, results):
         "95% bootstrap interval):",
         "",
         "| algorithm | synthax | synthetic-gymnax (imported) | real env, 10k steps | "
-        "peer reported (synthetic-gymnax) |",
+        "synthetic-gymnax reported |",
         "|---|---|---|---|---|",
     ]
     rows = {(r["algorithm"], r["arm"]): r for r in results["rows"]}
@@ -256,8 +256,8 @@ def _wall_time(summary: dict, records: list[dict]) -> str:
 
 
 def peer_comparison(evaluated: dict[str, dict]) -> list[str]:
-    """Every cell where synthax's IQM is below the peer's reported one, and the environments
-    not shipped yet: the bar of the issue (`../shared/REFERENCE.md`)."""
+    """Every cell where synthax's IQM is below synthetic-gymnax's reported one, and the
+    environments not shipped yet."""
     below, missing, at_or_above = [], [], 0
     for env_id, peer in PEER_REPORTED.items():
         rows = {r["algorithm"]: r for r in (evaluated.get(env_id) or {}).get("rows", [])
@@ -271,15 +271,16 @@ def peer_comparison(evaluated: dict[str, dict]) -> list[str]:
                 below.append(f"{env_id} {algorithm} ({iqm:.1f} against {reported:.1f})")
             else:
                 at_or_above += 1
-    lines = ["## Against the peer's reported table", "",
-             f"synthax's environments match or beat {at_or_above} of the peer's reported cells "
-             f"for the environments shipped so far."]
+    lines = ["## Against synthetic-gymnax's reported table", "",
+             f"synthax's environments match or beat {at_or_above} of synthetic-gymnax's "
+             f"reported cells for the environments shipped so far."]
     if below:
         lines.append("Below it: " + "; ".join(below) + ".")
-        lines += ["", "The peer's scale (`../shared/REFERENCE.md`: population, generations, agents "
+        lines += ["", "synthetic-gymnax's scale (its configs: population, generations, agents "
                   "trained per member and generation) against these runs', for the environments "
                   "with a cell below it:", "",
-                  "| env | peer | synthax | peer's agent trainings per member | synthax's |",
+                  "| env | synthetic-gymnax | synthax | synthetic-gymnax's agent trainings per "
+                  "member | synthax's |",
                   "|---|---|---|---|---|"]
         for env_id in sorted({b.split(" ")[0] for b in below}):
             summary = json.loads((ROOT / "experiments" / "runs" / env_id / "summary.json")
@@ -318,7 +319,7 @@ def bandit_optimum_section() -> list[str]:
         "",
         "```bash",
         "python experiments/bandit_optimum.py --synthetic-gymnax "
-        "/tmp/sg/synthetic_gymnax-0.0.1-py3-none-any.whl",
+        "sg/synthetic_gymnax-0.0.1-py3-none-any.whl",
         "```",
         "",
         "| env | synthax: generation | synthax: mean | synthax: median | "
@@ -412,10 +413,10 @@ def rollouts_section() -> list[str]:
         "## One agent per member, or the mean of several (`num_rollouts`)",
         "",
         "With random hyperparameters, one agent per population member ranks the candidates on "
-        "a single hyperparameter draw (shared by the population). The peer trains 8 agents per "
-        "member and generation, each with its own draw, and ranks the candidates by their mean "
-        "(`num_rollouts` in `MetaLearnConfig`). At a fixed budget of agent trainings per member, "
-        "a run with `num_rollouts` r has 1/r of the generations:",
+        "a single hyperparameter draw (shared by the population). synthetic-gymnax trains 8 "
+        "agents per member and generation, each with its own draw, and ranks the candidates by "
+        "their mean (`num_rollouts` in `MetaLearnConfig`). At a fixed budget of agent "
+        "trainings per member, a run with `num_rollouts` r has 1/r of the generations:",
         "",
     ]
     for result in results:
@@ -512,8 +513,8 @@ def main():
         "hyperparameters drawn uniformly from `synthax.agents.SEARCH_SPACES` (the same 20 draws "
         "and seeds in every column), and evaluates each on 50 episodes of the real environment. "
         "Cells give the interquartile mean (IQM) of the 20 agents' mean returns with a 95% "
-        "stratified-bootstrap interval (rliable). *Peer reported* is the IQM the synthetic-gymnax "
-        "paper reports for its own environments (`../shared/REFERENCE.md`), not rerun here; the "
+        "stratified-bootstrap interval (rliable). *synthetic-gymnax reported* is the IQM the "
+        "synthetic-gymnax paper reports for its own environments, not rerun here; the "
         "*synthetic-gymnax (imported)* column reruns its shipped checkpoints in synthax.",
         "",
     ]

@@ -77,7 +77,7 @@ def synthetic_mdp_section() -> list[str]:
             f"Meta-learning: {run['generations']} generations of SNES (population "
             f"{run['meta']['population_size']}, sigma {run['meta']['sigma_init']}), DDQN "
             f"trained {run['train_steps']:,} steps per candidate, "
-            f"{run['wall_seconds'] / 60:.1f} min on this 2-core CPU. Seconds were measured "
+            f"{run['wall_seconds'] / 60:.1f} min on a 2-core CPU. Seconds were measured "
             "while other experiments shared the two cores.",
             "",
             "| agent | trained on | solved | median steps to solve | final real return | "
@@ -97,7 +97,7 @@ def synthetic_mdp_section() -> list[str]:
         lines += ["", f"![meta-training curve](images/smdp_meta_{env_id}.png)", ""]
     if found:
         lines += [
-            "### What the CartPole synthetic MDP produces (the seed's Figures 4 and 8)",
+            "### What the CartPole synthetic MDP produces (learning_environments' Figures 4 and 8)",
             "",
             "A DDQN trained on the synthetic MDP acts (epsilon 0.1) in real CartPole; for each "
             "real transition the synthetic MDP predicts the next state and reward at the same "
@@ -121,13 +121,14 @@ def reward_network_section() -> list[str]:
         "## Reward networks",
         "",
         "A [`RewardNetwork`][synthax.envs.RewardNetwork] keeps the real dynamics and replaces "
-        "or augments the reward (variants in the API page; the seed's `reward_env_type` "
-        "numbers map to them). Each variant is meta-learned with evosax's `Open_ES` "
-        "(antithetic sampling, the seed's mirrored NES; SGD step 0.1; centered ranks in which "
-        "tied candidates share their rank, so plateaus do not move the search) for the "
-        "[`StepsToSolve`][synthax.meta.StepsToSolve] objective. Then the training agent and an "
-        "agent not seen in meta-learning are trained with the learned reward and with the real "
-        "reward (same seeds), and their greedy policies are evaluated on the *real* reward.",
+        "or augments the reward (variants in the API page; learning_environments' "
+        "`reward_env_type` numbers map to them). Each variant is meta-learned with evosax's "
+        "`Open_ES` (antithetic sampling, learning_environments' mirrored NES; SGD step 0.1; "
+        "centered ranks in which tied candidates share their rank, so plateaus do not move the "
+        "search) for the [`StepsToSolve`][synthax.meta.StepsToSolve] objective. Then the "
+        "training agent and an agent not seen in meta-learning are trained with the learned "
+        "reward and with the real reward (same seeds), and their greedy policies are evaluated "
+        "on the *real* reward.",
         "",
         "```",
         "python experiments/reward_networks.py --env CliffWalking-v0",
@@ -204,7 +205,7 @@ def main():
         "# Synthetic MDPs and reward networks",
         "",
         "Everything *learning_environments* (Ferreira et al. 2022, arXiv:2202.02790) offers, "
-        "measured on this 2-core CPU. This page is written by "
+        "measured on a 2-core CPU. This page is written by "
         "`python experiments/learning_environments_report.py` from the committed results; "
         "each table names the command that recomputes it.",
         "",
