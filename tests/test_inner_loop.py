@@ -129,19 +129,30 @@ def test_yaml_config_round_trip_and_legacy_json(tmp_path):
         MetaLearnConfig.from_file(tmp_path / "c.toml")
 
 
-def test_shipped_configs_build():
+GYMNAX_CONFIGS = ("acrobot", "cartpole", "mountaincar", "mountaincar_continuous", "pendulum")
+BRAX_CONFIGS = ("halfcheetah", "hopper", "humanoidstandup", "swimmer", "swimmer_cpu", "walker2d")
+
+
+def _check_configs_build(names):
     from pathlib import Path
 
-    configs = sorted((Path(__file__).parent.parent / "experiments" / "configs").glob("*.yaml"))
-    assert {p.stem for p in configs} == {
-        "acrobot", "cartpole", "mountaincar", "mountaincar_continuous", "pendulum",  # gymnax
-        "halfcheetah", "hopper", "humanoidstandup", "swimmer", "swimmer_cpu", "walker2d",  # brax
-    }
-    for path in configs:
-        config = MetaLearnConfig.from_file(path)
+    folder = Path(__file__).parent.parent / "experiments" / "configs"
+    assert {p.stem for p in folder.glob("*.yaml")} == {*GYMNAX_CONFIGS, *BRAX_CONFIGS}
+    for name in names:
+        config = MetaLearnConfig.from_file(folder / f"{name}.yaml")
         assert config.random_hyperparameters and len(config.agents) >= 3
         learner = build_learner(config)
         assert learner.inner_loop.names == tuple(config.agents)
+
+
+def test_shipped_configs_build():
+    _check_configs_build(GYMNAX_CONFIGS)
+
+
+@pytest.mark.brax
+def test_shipped_brax_configs_build():
+    pytest.importorskip("brax.envs")
+    _check_configs_build(BRAX_CONFIGS)
 
 
 def test_sac_inner_loop_trains_on_a_bandit():
