@@ -14,20 +14,11 @@ LOCK = "requirements.lock"
 PYTEST = ["pytest", "-n", "2", "--dist", "loadfile", "--durations", "15"]
 
 
-def _run_suite(session: nox.Session, env: dict[str, str]) -> None:
-    """The suite in two pytest runs: everything but the Brax tests, then the Brax tests (marker
-    `brax`) in processes of their own, so that brax and MuJoCo are not loaded beside the rest.
-    A precaution: two clean-clone runs on a 2-core CPU each lost a test worker to a
-    segmentation fault inside XLA, cause unknown, once brax had joined the suite."""
-    session.run(*PYTEST, "-m", "not brax", *session.posargs, env=env)
-    session.run(*PYTEST, "-m", "brax", *session.posargs, env=env)
-
-
 @nox.session
 def tests(session: nox.Session) -> None:
     """The test suite on the CPU, with the locked dependency set and beartype checks."""
     session.install("-c", LOCK, "-e", ".[test]")
-    _run_suite(session, {"JAX_PLATFORMS": "cpu"})
+    session.run(*PYTEST, *session.posargs, env={"JAX_PLATFORMS": "cpu"})
 
 
 # The locked set resolves to binary wheels on each of these (rliable is pure Python): checked
@@ -40,7 +31,7 @@ PYTHONS = ["3.11", "3.12", "3.13"]
 def tests_matrix(session: nox.Session) -> None:
     """The test suite on every supported Python, each with the locked dependency set."""
     session.install("-c", LOCK, "-e", ".[test]")
-    _run_suite(session, {"JAX_PLATFORMS": "cpu"})
+    session.run(*PYTEST, *session.posargs, env={"JAX_PLATFORMS": "cpu"})
 
 
 def _locked(name: str) -> str:
@@ -58,7 +49,7 @@ def tests_gpu(session: nox.Session) -> None:
     session.install("-c", LOCK, "-e", ".[test]")
     version = _locked("jax").split("==")[1]
     session.install("-c", LOCK, f"jax[cuda12]=={version}")
-    _run_suite(session, {"JAX_PLATFORMS": "cuda"})
+    session.run(*PYTEST, *session.posargs, env={"JAX_PLATFORMS": "cuda"})
 
 
 @nox.session

@@ -10,9 +10,7 @@ import numpy as np
 import pytest
 
 pytest.importorskip("brax.envs")
-# Run in their own pytest process (`nox -s tests`): brax and MuJoCo stay out of the main suite's
-# workers.
-pytestmark = pytest.mark.brax
+pytestmark = pytest.mark.brax  # -m "not brax" leaves them out
 
 from synthax.envs import BraxEnvironment, list_envs, make, with_max_steps  # noqa: E402
 from synthax.envs.brax_env import BRAX_ENVS, import_brax_envs  # noqa: E402
