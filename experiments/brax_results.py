@@ -24,7 +24,7 @@ from synthax.compilation_cache import enable_compilation_cache
 from synthax.envs import make
 from synthax.envs.brax_env import BRAX_ENVS
 from synthax.meta import MetaLearnConfig, compare_environments, write_results
-from synthax.parallel import restart_with_cpu_devices
+from synthax.parallel import population_sharding, restart_with_cpu_devices
 
 ROOT = Path(__file__).resolve().parent.parent
 ALGORITHMS = ("ppo", "sac", "ddpg", "td3")
@@ -98,6 +98,7 @@ def evaluate_env(name, wheel, runs, episodes, arms_wanted, force):
                 name, real, {arm: train_env}, algorithms=(algorithm,),
                 agent_kwargs=config.agent_kwargs, num_runs=runs, num_eval_episodes=episodes,
                 seed=0, on_row=lambda r: print(json.dumps(r), file=sys.stderr, flush=True),
+                sharding=population_sharding(runs),
             )
             results["rows"] += rows
             results["returns"].setdefault(algorithm, {}).update(returns[algorithm])

@@ -25,7 +25,7 @@ from synthax.checkpoints.io import atomic_write_text
 from synthax.compilation_cache import enable_compilation_cache
 from synthax.envs import make
 from synthax.meta import MetaLearnConfig, compare_environments, write_results
-from synthax.parallel import restart_with_cpu_devices
+from synthax.parallel import population_sharding, restart_with_cpu_devices
 from synthax.plotting import plot_meta_training
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -86,6 +86,7 @@ def evaluate_env(name, env_id, wheel, runs, episodes, force, with_synthax):
         env_id, real, arms, algorithms=tuple(config.agents), agent_kwargs=config.agent_kwargs,
         num_runs=runs, num_eval_episodes=episodes, seed=0,
         on_row=lambda r: print(json.dumps(r), file=sys.stderr, flush=True),
+        sharding=population_sharding(runs),
     )
     metadata = {"runs": runs, "episodes": episodes, "seed": 0,
                 "synthetic_gymnax_wheel": Path(wheel).name if wheel else None}

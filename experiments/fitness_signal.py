@@ -90,7 +90,7 @@ def measure(run: Path, at: str, agent: str, draws: int, members: int, splits: in
     @eqx.filter_jit
     def scores_for(envs, key):
         return single.population_fitness(envs, learner.real_env, jax.numpy.asarray(0), key,
-                                         learner.num_eval_episodes)
+                                         learner.num_eval_episodes, sharding=learner.sharding)
 
     keys = jax.random.split(jax.random.PRNGKey(seed + 1), draws)
     t0 = time.perf_counter()

@@ -41,7 +41,7 @@ from synthax.envs.reward_network import VARIANTS
 from synthax.evaluation import learning_curve, steps_to_solve
 from synthax.meta import InnerLoop, MetaLearner, StepsToSolve, centered_ranks_with_ties
 from synthax.meta.run import evolve
-from synthax.parallel import restart_with_cpu_devices
+from synthax.parallel import population_sharding, restart_with_cpu_devices
 from synthax.plotting import plot_meta_training
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -106,6 +106,7 @@ def build(env_id: str, variant: str):
         strategy_kwargs={"optimizer": optax.sgd(s["learning_rate"]),
                          "fitness_shaping_fn": centered_ranks_with_ties},
         num_eval_episodes=s["episodes"], num_mean_eval_seeds=4,
+        sharding=population_sharding(s["population_size"]),
     )
     return real, learner
 

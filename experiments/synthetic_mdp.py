@@ -35,7 +35,7 @@ from synthax.envs import SyntheticMDP, make
 from synthax.evaluation import learning_curve, steps_to_solve
 from synthax.meta import InnerLoop, MetaLearner
 from synthax.meta.run import evolve
-from synthax.parallel import restart_with_cpu_devices
+from synthax.parallel import population_sharding, restart_with_cpu_devices
 from synthax.plotting import plot_meta_training
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -61,7 +61,8 @@ def build(env_id: str, train_steps: int):
     template = SyntheticMDP.for_environment(jax.random.key(1), real,
                                             hidden_size=settings["se_hidden"])
     agent = DQN(total_timesteps=train_steps, **DDQN)
-    learner = MetaLearner(real, InnerLoop(agent), template, **META)
+    learner = MetaLearner(real, InnerLoop(agent), template, **META,
+                          sharding=population_sharding(META["population_size"]))
     return real, learner
 
 

@@ -14,8 +14,12 @@ population per core. The same sharding spreads a population over several GPUs.
   `SYNTHAX_CPU_DEVICES=N` asks for `N` (`1` keeps JAX's single CPU device). It does nothing
   when JAX is already running or the host device count is set some other way
   (`jax_num_cpu_devices`, or `XLA_FLAGS` with `--xla_force_host_platform_device_count`).
-- `shard_population(tree)` constrains every array leaf's leading (population) axis to be split
-  over the default backend's devices; inside `jit` GSPMD then partitions the vmapped work.
+- `population_sharding(n, devices)` is a sharding of a population axis of size `n` over the
+  devices you choose (default: all of the default backend's), and `shard_population(tree,
+  sharding)` constrains every array leaf's leading axis to it; inside `jit` GSPMD then
+  partitions the vmapped work. The library never picks devices by itself: a `MetaLearner`,
+  `InnerLoop.population_fitness`, `InnerLoop.evaluate` or `compare_environments` shards only
+  when given a `sharding`, which the `synthax` command and the scripts pass.
 
 Measured on a 2-core CPU: `benchmarks/meta_generation_time.py` (see the README).
 """
@@ -122,37 +126,50 @@ def restart_with_cpu_devices() -> None:
     os.execve(sys.executable, list(sys.orig_argv), env)
 
 
-def population_sharding(population_size: int) -> NamedSharding | None:
-    """A sharding that splits a leading axis of `population_size` over the default backend's
-    devices, or `None` with one device or a size that does not divide evenly."""
-    devices = jax.devices()
+def population_sharding(population_size: int, devices: Any = None) -> NamedSharding | None:
+    """A sharding that splits a leading axis of `population_size` over `devices` (a sequence
+    of JAX devices; default `jax.devices()`, the default backend's), or `None` with one device
+    or a size the device count does not divide.
+
+    Pass it as the `sharding` argument of [`MetaLearner`][synthax.meta.MetaLearner],
+    [`InnerLoop.population_fitness`][synthax.meta.InnerLoop.population_fitness],
+    [`InnerLoop.evaluate`][synthax.meta.InnerLoop.evaluate] or
+    [`compare_environments`][synthax.meta.compare_environments]; the library itself never
+    chooses devices.
+    """
+    devices = list(jax.devices() if devices is None else devices)
     if len(devices) < 2 or population_size % len(devices):
         return None
     return NamedSharding(Mesh(devices, (AXIS,)), PartitionSpec(AXIS))
 
 
-def shard_population(tree: Any) -> Any:
-    """`tree` with every array leaf's leading axis constrained to be split over the devices
-    (`jax.lax.with_sharding_constraint`); unchanged with one device, no array leaves, leaves of
-    different leading sizes, or a size the device count does not divide."""
+def _divides(sharding: Any, size: int) -> bool:
+    return size % len(sharding.device_set) == 0
+
+
+def shard_population(tree: Any, sharding: Any) -> Any:
+    """`tree` with every array leaf's leading axis constrained to `sharding` (a
+    `jax.sharding.Sharding` of a leading population axis, e.g. `population_sharding(n)`, or
+    `None`) with `jax.lax.with_sharding_constraint`; unchanged when `sharding` is `None`, when
+    there are no array leaves or leaves of different leading sizes, or when the size is not a
+    multiple of the sharding's device count (e.g. `num_seeds` agents on more devices)."""
+    if sharding is None:
+        return tree
     leaves = [x for x in jax.tree.leaves(tree) if eqx.is_array(x)]
     sizes = {x.shape[0] if x.ndim else None for x in leaves}
-    if len(sizes) != 1 or None in sizes:
-        return tree
-    sharding = population_sharding(sizes.pop())
-    if sharding is None:
+    if len(sizes) != 1 or None in sizes or not _divides(sharding, sizes.pop()):
         return tree
     return jax.tree.map(
         lambda x: jax.lax.with_sharding_constraint(x, sharding) if eqx.is_array(x) else x, tree
     )
 
 
-def replicate(tree: Any, population_size: int) -> Any:
-    """`tree`'s array leaves copied to every device when `population_sharding(population_size)`
-    splits the population, so that a jitted step whose outputs are replicated takes back inputs
-    of the same sharding (and compiles once); otherwise `tree` unchanged."""
-    sharding = population_sharding(population_size)
-    if sharding is None:
+def replicate(tree: Any, sharding: Any) -> Any:
+    """`tree`'s array leaves copied to every device of `sharding` (so that a jitted step whose
+    outputs are replicated over those devices takes back inputs of the same sharding, and
+    compiles once); `tree` unchanged when `sharding` is `None` or spans one device."""
+    if sharding is None or len(sharding.device_set) < 2:
         return tree
-    everywhere = NamedSharding(sharding.mesh, PartitionSpec())
+    devices = sorted(sharding.device_set, key=lambda d: d.id)
+    everywhere = NamedSharding(Mesh(devices, (AXIS,)), PartitionSpec())
     return jax.tree.map(lambda x: jax.device_put(x, everywhere) if eqx.is_array(x) else x, tree)

@@ -49,6 +49,8 @@ def compare_environments(
     num_eval_episodes: int = 50,
     seed: int = 0,
     on_row: Callable[[dict[str, Any]], None] | None = None,
+    *,
+    sharding: Any = None,
 ) -> tuple[list[dict[str, Any]], dict[str, dict[str, list[float]]]]:
     """Train `num_runs` random-hyperparameter agents per algorithm in every arm; evaluate in
     `real_env`.
@@ -63,6 +65,8 @@ def compare_environments(
     - `num_runs`: agents per algorithm and arm; `num_eval_episodes`: real episodes per agent.
     - `seed`: run `i` of algorithm `a` uses the same hyperparameter draw and seed in every arm.
     - `on_row`: called with each result row as soon as it is measured.
+    - `sharding` (keyword-only): splits each cell's `num_runs` agents over devices, e.g.
+      `synthax.parallel.population_sharding(num_runs)`; `None` (default) adds no constraint.
 
     **Returns:** `(rows, returns)`: one row per (algorithm, arm) with the fields `FIELDS`
     (IQM and 95% interval over runs of each run's mean return, `train_seconds` wall time of
@@ -89,7 +93,7 @@ def compare_environments(
         for arm, train_env in arms.items():
             run = eqx.filter_jit(
                 lambda env, key, index=index: loop.evaluate(
-                    index, env, real_env, key, num_runs, num_eval_episodes
+                    index, env, real_env, key, num_runs, num_eval_episodes, sharding=sharding
                 )
             )
             t0 = time.perf_counter()

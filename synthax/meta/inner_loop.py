@@ -154,12 +154,13 @@ class InnerLoop(eqx.Module):
         return jnp.mod(generation, len(self.agents))
 
     def _one(self, index: int, envs: Any, real_env: AbstractEnvironment, key: PRNGKeyArray,
-             num_eval_episodes: int, num_rollouts: int = 1) -> Float[Array, " population"]:
+             num_eval_episodes: int, num_rollouts: int, sharding: Any
+             ) -> Float[Array, " population"]:
         # Only the searched leaves are stacked; a reward network's real environment and discount
-        # are shared by the population. The stacked ones are split over the devices.
+        # are shared by the population. The stacked ones are split as `sharding` says.
         spec = envs.learnable()
         searched, shared = eqx.partition(envs, spec)
-        envs = eqx.combine(shard_population(searched), shared)
+        envs = eqx.combine(shard_population(searched, sharding), shared)
         axes = jax.tree.map(lambda searched: 0 if searched else None, spec)
         if num_rollouts == 1:
             agent, key = self._draw(index, key)
@@ -187,6 +188,8 @@ class InnerLoop(eqx.Module):
         key: PRNGKeyArray,
         num_eval_episodes: int,
         num_rollouts: int = 1,
+        *,
+        sharding: Any = None,
     ) -> Float[Array, " population"]:
         """Fitness of a stacked population of environments `envs` (leading axis `population`).
 
@@ -196,6 +199,9 @@ class InnerLoop(eqx.Module):
         and scores their mean: synthetic-gymnax's `meta_config.num_rollouts` (8 in its configs),
         which averages out the spread between draws that one agent per member leaves in the ranking.
         `num_rollouts = 1` is one agent per member, drawn from `key` as before.
+        `sharding` (keyword-only): a `jax.sharding.Sharding` of the population axis, e.g.
+        `synthax.parallel.population_sharding(population_size, devices)`, to split the members
+        over devices; `None` (default) adds no sharding constraint.
 
         **Returns:** float32 `(population,)` objective values (by default mean real returns):
         of the round-robin algorithm of `generation`, or averaged over all algorithms.
@@ -205,10 +211,11 @@ class InnerLoop(eqx.Module):
         if num_rollouts < 1:
             raise ValueError(f"num_rollouts must be >= 1, got {num_rollouts}")
         if len(self.agents) == 1:
-            return self._one(0, envs, real_env, key, num_eval_episodes, num_rollouts)
+            return self._one(0, envs, real_env, key, num_eval_episodes, num_rollouts, sharding)
         keys = jax.random.split(key, len(self.agents))
         branches = [
-            (lambda i=i: self._one(i, envs, real_env, keys[i], num_eval_episodes, num_rollouts))
+            (lambda i=i: self._one(i, envs, real_env, keys[i], num_eval_episodes, num_rollouts,
+                                   sharding))
             for i in range(len(self.agents))
         ]
         if self.schedule == "all":
@@ -223,13 +230,17 @@ class InnerLoop(eqx.Module):
         key: PRNGKeyArray,
         num_seeds: int,
         num_eval_episodes: int,
+        *,
+        sharding: Any = None,
     ) -> Float[Array, " num_seeds"]:
-        """Mean real return of each of `num_seeds` agents of algorithm `index` trained on `env`.
+        """Mean real return of each of `num_seeds` agents of algorithm `index` trained on `env`:
+        float32 `(num_seeds,)`.
 
         With random hyperparameters each agent has its own draw; otherwise the agents differ
-        only in their seeds.
+        only in their seeds. `sharding` (keyword-only) splits the agents over devices as in
+        `population_fitness`; `None` adds no constraint.
         """
-        keys = shard_population(jax.random.split(key, num_seeds))
+        keys = shard_population(jax.random.split(key, num_seeds), sharding)
 
         def one(k):
             agent, k = self._draw(index, k)

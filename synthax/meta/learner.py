@@ -88,6 +88,11 @@ class MetaLearner(eqx.Module):
       [`InnerLoop.population_fitness`][synthax.meta.InnerLoop.population_fitness]).
     - `eval_horizon`: an optional [`HorizonSchedule`][synthax.meta.HorizonSchedule] for the
       real environment's time limit during fitness evaluation; `None` keeps its own.
+    - `sharding` (keyword-only): a `jax.sharding.Sharding` of the population axis, e.g.
+      `synthax.parallel.population_sharding(population_size, devices)`, to split each
+      generation's members (and the mean's evaluation agents) over those devices; `None`
+      (default) adds no sharding constraint, so the caller's own sharding or device placement
+      applies. The `synthax` command passes one over all devices.
 
     **Raises:** `ValueError` for an unknown strategy (listing the allowed ones), or one whose
     initial standard deviation cannot be set (neither a `std_init` parameter nor a
@@ -106,6 +111,7 @@ class MetaLearner(eqx.Module):
     num_rollouts: int = eqx.field(static=True)
     eval_horizon: HorizonSchedule | None
     fitness_env: AbstractEnvironment
+    sharding: Any = eqx.field(static=True)
 
     def __init__(
         self,
@@ -120,6 +126,8 @@ class MetaLearner(eqx.Module):
         num_mean_eval_seeds: int = 8,
         eval_horizon: HorizonSchedule | None = None,
         num_rollouts: int = 1,
+        *,
+        sharding: Any = None,
     ):
         if num_rollouts < 1:
             raise ValueError(f"num_rollouts must be >= 1, got {num_rollouts}")
@@ -134,6 +142,7 @@ class MetaLearner(eqx.Module):
         self.num_mean_eval_seeds = int(num_mean_eval_seeds)
         self.num_rollouts = int(num_rollouts)
         self.eval_horizon = eval_horizon
+        self.sharding = sharding
         # The real environment whose time limit the curriculum sets (to its largest value here,
         # and to the generation's value with a traced `TimeLimit` in `step`).
         self.fitness_env = (
@@ -185,11 +194,10 @@ class MetaLearner(eqx.Module):
         return self.place(state)
 
     def place(self, state: MetaState) -> MetaState:
-        """`state` on the devices where `step` leaves it: copied to every device when the
-        population is split over several (see `synthax.parallel`), else unchanged. `init` does
-        this already; call it on a state loaded from disk before passing it to a compiled
-        `step`."""
-        return replicate(state, self.population_size)
+        """`state` on the devices where `step` leaves it: copied to every device of `sharding`
+        when the population is split over several, else unchanged. `init` does this already;
+        call it on a state loaded from disk before passing it to a compiled `step`."""
+        return replicate(state, self.sharding)
 
     def mean_environment(self, state: MetaState) -> AbstractEnvironment:
         """The search distribution's mean as an environment (the run's result)."""
@@ -208,7 +216,8 @@ class MetaLearner(eqx.Module):
         """Per-agent mean real return (at the real time limit) of `num_seeds` agents of
         inner-loop algorithm `algorithm` trained on `env`: float32 `(num_seeds,)`."""
         return self.inner_loop.evaluate(
-            algorithm, env, self.real_env, key, num_seeds, self.num_eval_episodes
+            algorithm, env, self.real_env, key, num_seeds, self.num_eval_episodes,
+            sharding=self.sharding,
         )
 
     def step(self, state: MetaState) -> tuple[MetaState, dict[str, Array]]:
@@ -225,7 +234,8 @@ class MetaLearner(eqx.Module):
         envs = self.from_parameters(population)
         eval_env = self.evaluation_environment(state.generation)
         scores = self.inner_loop.population_fitness(
-            envs, eval_env, state.generation, k_fit, self.num_eval_episodes, self.num_rollouts
+            envs, eval_env, state.generation, k_fit, self.num_eval_episodes, self.num_rollouts,
+            sharding=self.sharding,
         )
         es_state, _ = self.strategy.tell(k_tell, population, -scores, es_state, state.es_params)
         new_state = MetaState(es_state, state.es_params, key, state.generation + 1)

@@ -43,7 +43,7 @@ from synthax.envs import (
     SyntheticMDP,
     make,
 )
-from synthax.parallel import device_description
+from synthax.parallel import device_description, population_sharding
 from synthax.plotting import plot_meta_training
 
 from .config import ConfigError, MetaLearnConfig
@@ -105,14 +105,15 @@ def build_inner_loop(config: MetaLearnConfig) -> InnerLoop:
                      objective=config.build_objective(), search_spaces=config.search_spaces)
 
 
-def build_learner(config: MetaLearnConfig) -> MetaLearner:
-    """The [`MetaLearner`][synthax.meta.MetaLearner] a config describes.
+def build_learner(config: MetaLearnConfig, *, devices: Any = None) -> MetaLearner:
+    """The [`MetaLearner`][synthax.meta.MetaLearner] a config describes, its population split
+    over `devices` (default `jax.devices()`; see `synthax.parallel.population_sharding`).
 
     **Raises:** `ConfigError` when the config names an unknown environment, gives an agent
     keyword arguments it does not take or values it refuses, or sizes the strategy cannot use.
     """
     try:
-        return _build_learner(config)
+        return _build_learner(config, devices)
     except KeyError as error:
         raise ConfigError(f"config field env_id: {error.args[0] if error.args else error}"
                           ) from None
@@ -136,7 +137,7 @@ def build_template(config: MetaLearnConfig, real_env: AbstractEnvironment):
     return RewardNetwork(real_env, key=key, **kwargs)
 
 
-def _build_learner(config: MetaLearnConfig) -> MetaLearner:
+def _build_learner(config: MetaLearnConfig, devices: Any = None) -> MetaLearner:
     real_env = make(config.env_id, **config.env_kwargs)
     return MetaLearner(
         real_env,
@@ -150,6 +151,7 @@ def _build_learner(config: MetaLearnConfig) -> MetaLearner:
         num_mean_eval_seeds=config.num_mean_eval_seeds,
         num_rollouts=config.num_rollouts,
         eval_horizon=config.horizon_schedule(),
+        sharding=population_sharding(config.population_size, devices),
     )
 
 
@@ -178,7 +180,7 @@ def final_evaluation(
 
         def both(env, key, index=index):
             run = lambda train_env: loop.evaluate(  # noqa: E731
-                index, train_env, real, key, num_seeds, num_episodes
+                index, train_env, real, key, num_seeds, num_episodes, sharding=learner.sharding
             )
             return run(env), run(real)
 
