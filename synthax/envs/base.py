@@ -85,10 +85,9 @@ class AbstractEnvironment(eqx.Module):
     def action_space(self) -> spaces.Discrete | spaces.Box:
         """The gymnax `Discrete` or `Box` action space."""
 
-    @property
-    @abc.abstractmethod
-    def max_steps_in_episode(self) -> int:
-        """The time limit at which episodes are truncated."""
+    # The time limit (steps) at which episodes are truncated: a static field of the same name
+    # (the constructors' argument) or a property.
+    max_steps_in_episode: eqx.AbstractVar[int]
 
     def step(self, key: PRNGKeyArray, state: Any, action: Array) -> StepResult:
         """One transition, resetting automatically when the episode ends.

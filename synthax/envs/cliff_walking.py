@@ -75,14 +75,14 @@ class CliffWalking(AbstractEnvironment):
     start: ClassVar[tuple[int, int]] = (3, 0)
     goal: ClassVar[tuple[int, int]] = (3, 11)
 
-    episode_length: int = eqx.field(static=True)
+    max_steps_in_episode: int = eqx.field(static=True)
 
     def __init__(self, max_steps_in_episode: int = 50):
         if int(max_steps_in_episode) != max_steps_in_episode or max_steps_in_episode < 1:
             raise ValueError(
                 f"max_steps_in_episode must be an integer >= 1, got {max_steps_in_episode!r}"
             )
-        self.episode_length = int(max_steps_in_episode)
+        self.max_steps_in_episode = int(max_steps_in_episode)
 
     @classmethod
     def cell(cls, row: int, col: int) -> int:
@@ -128,7 +128,7 @@ class CliffWalking(AbstractEnvironment):
         reward = jnp.where(in_cliff, -100.0, jnp.where(at_goal, 0.0, -1.0)).astype(jnp.float32)
         terminated = jnp.logical_or(in_cliff, at_goal)
         time = state.time + 1
-        truncated = jnp.logical_and(jnp.logical_not(terminated), time >= self.episode_length)
+        truncated = jnp.logical_and(jnp.logical_not(terminated), time >= self.max_steps_in_episode)
         info = {
             "position": jnp.stack([row / (self.num_rows - 1), col / (self.num_cols - 1)]).astype(
                 jnp.float32
@@ -145,6 +145,3 @@ class CliffWalking(AbstractEnvironment):
     def action_space(self) -> spaces.Discrete:
         return spaces.Discrete(4)
 
-    @property
-    def max_steps_in_episode(self) -> int:
-        return self.episode_length

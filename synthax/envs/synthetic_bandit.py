@@ -75,7 +75,7 @@ class SyntheticContextualBandit(SpacesFromBounds):
     reward_net: eqx.nn.MLP
     latent_dim: int = eqx.field(static=True)
     hidden_size: int = eqx.field(static=True)
-    episode_length: int = eqx.field(static=True)
+    max_steps_in_episode: int = eqx.field(static=True)
     bound_observations: bool = eqx.field(static=True)
     scale_reward_input: bool = eqx.field(static=True)
     scale_initial_state: bool = eqx.field(static=True)
@@ -102,7 +102,7 @@ class SyntheticContextualBandit(SpacesFromBounds):
         self.hidden_size = int(hidden_size)
         if max_steps_in_episode < 1:
             raise ValueError(f"max_steps_in_episode must be >= 1, got {max_steps_in_episode}")
-        self.episode_length = int(max_steps_in_episode)
+        self.max_steps_in_episode = int(max_steps_in_episode)
         self.bound_observations = bool(bound_observations)
         self.scale_reward_input = bool(scale_reward_input)
         self.scale_initial_state = bool(scale_initial_state)
@@ -132,7 +132,7 @@ class SyntheticContextualBandit(SpacesFromBounds):
             **self._space_config(),
             "latent_dim": self.latent_dim,
             "hidden_size": self.hidden_size,
-            "max_steps_in_episode": self.episode_length,
+            "max_steps_in_episode": self.max_steps_in_episode,
             "bound_observations": self.bound_observations,
             "scale_reward_input": self.scale_reward_input,
             "scale_initial_state": self.scale_initial_state,
@@ -184,7 +184,7 @@ class SyntheticContextualBandit(SpacesFromBounds):
     def transition(self, key: PRNGKeyArray, state: BanditState, action: Array) -> StepResult:
         reward = self.reward(state.obs, action)
         time = state.time + 1
-        terminated = time >= self.episode_length
+        terminated = time >= self.max_steps_in_episode
         return (
             state.obs,
             BanditState(obs=state.obs, time=time),
@@ -194,6 +194,3 @@ class SyntheticContextualBandit(SpacesFromBounds):
             {},
         )
 
-    @property
-    def max_steps_in_episode(self) -> int:
-        return self.episode_length

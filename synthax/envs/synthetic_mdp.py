@@ -69,7 +69,7 @@ class SyntheticMDP(SpacesFromBounds):
     termination_net: eqx.nn.MLP
     init_net: eqx.nn.MLP | None
     reset_env: AbstractEnvironment | None
-    episode_length: int = eqx.field(static=True)
+    max_steps_in_episode: int = eqx.field(static=True)
     initial_state: str = eqx.field(static=True)
     residual: bool = eqx.field(static=True)
     hidden_size: int = eqx.field(static=True)
@@ -117,7 +117,7 @@ class SyntheticMDP(SpacesFromBounds):
                 )
         else:
             reset_env = None
-        self.episode_length = int(max_steps_in_episode)
+        self.max_steps_in_episode = int(max_steps_in_episode)
         self.initial_state = initial_state
         self.reset_env = reset_env
         self.residual = bool(residual)
@@ -153,7 +153,7 @@ class SyntheticMDP(SpacesFromBounds):
         """JSON-serialisable constructor arguments (everything but the key and `reset_env`)."""
         return {
             **self._space_config(),
-            "max_steps_in_episode": self.episode_length,
+            "max_steps_in_episode": self.max_steps_in_episode,
             "initial_state": self.initial_state,
             "residual": self.residual,
             "hidden_size": self.hidden_size,
@@ -208,7 +208,7 @@ class SyntheticMDP(SpacesFromBounds):
         next_obs, reward, done = self.dynamics(state.obs, action)
         time = state.time + 1
         terminated = done > 0.5
-        truncated = jnp.logical_and(jnp.logical_not(terminated), time >= self.episode_length)
+        truncated = jnp.logical_and(jnp.logical_not(terminated), time >= self.max_steps_in_episode)
         return (
             next_obs,
             MDPState(obs=next_obs, time=time),
@@ -218,6 +218,3 @@ class SyntheticMDP(SpacesFromBounds):
             {},
         )
 
-    @property
-    def max_steps_in_episode(self) -> int:
-        return self.episode_length

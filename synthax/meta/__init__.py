@@ -16,7 +16,6 @@ from .fitness import (
     AreaUnderCurve as AreaUnderCurve,
     FinalReturn as FinalReturn,
     StepsToSolve as StepsToSolve,
-    fitness as fitness,
     train_and_evaluate as train_and_evaluate,
 )
 from .inner_loop import InnerLoop as InnerLoop, with_hyperparameters as with_hyperparameters

@@ -22,12 +22,14 @@ def train_and_evaluate(
     train_env: AbstractEnvironment,
     eval_env: AbstractEnvironment,
     key: PRNGKeyArray,
-    num_eval_episodes: int = 16,
+    num_eval_episodes: int,
 ) -> Float[Array, " num_eval_episodes"]:
-    """Train `agent` from scratch on `train_env`, then roll its policy out in `eval_env`.
+    """Train `agent` from scratch on `train_env`, then roll its policy out in `eval_env`: the
+    one training-and-evaluation primitive the objectives below are built on.
 
     **Arguments:** `agent`; `train_env` (synthetic or real); `eval_env` (the real environment);
-    `key`; `num_eval_episodes` (static).
+    `key`; `num_eval_episodes` (static; a meta-learning run's count is
+    `MetaLearner.num_eval_episodes`, 8 by default).
 
     **Returns:** float32 `(num_eval_episodes,)` undiscounted returns in `eval_env`.
     """
@@ -36,32 +38,19 @@ def train_and_evaluate(
     return evaluate(policy, eval_env, k_eval, num_eval_episodes).returns
 
 
-def fitness(
-    agent: AbstractAgent,
-    synthetic_env: AbstractEnvironment,
-    real_env: AbstractEnvironment,
-    key: PRNGKeyArray,
-    num_eval_episodes: int = 16,
-) -> Float[Array, ""]:
-    """Mean real-environment return of `agent` trained on `synthetic_env` (higher is better).
-
-    **Returns:** a float32 scalar. Pass the same `key` to every population member for common
-    random numbers.
-    """
-    returns = train_and_evaluate(agent, synthetic_env, real_env, key, num_eval_episodes)
-    return jnp.mean(returns)
-
-
 class FinalReturn(eqx.Module):
-    """Objective: mean real return after the full training budget (Liesen et al. 2024, Eq. 1).
+    """Objective: mean real return after the full training budget (Liesen et al. 2024, Eq. 1),
+    higher is better. The default objective of an [`InnerLoop`][synthax.meta.InnerLoop].
 
-    **Call:** `(agent, train_env, real_env, key, num_eval_episodes) -> float32 scalar`.
+    **Call:** `(agent, train_env, real_env, key, num_eval_episodes) -> float32 scalar`, the mean
+    of `train_and_evaluate`'s returns. Pass the same `key` to every population member for common
+    random numbers.
     """
 
     def __call__(self, agent: AbstractAgent, train_env: AbstractEnvironment,
                  real_env: AbstractEnvironment, key: PRNGKeyArray,
                  num_eval_episodes: int) -> Float[Array, ""]:
-        return fitness(agent, train_env, real_env, key, num_eval_episodes)
+        return jnp.mean(train_and_evaluate(agent, train_env, real_env, key, num_eval_episodes))
 
 
 class _CurveObjective(eqx.Module):

@@ -20,7 +20,7 @@ from synthax.agents.hyperparameters import frozen_space
 from synthax.envs import AbstractEnvironment
 from synthax.parallel import shard_population
 
-from .fitness import FinalReturn, fitness
+from .fitness import FinalReturn
 
 SCHEDULES = ("round_robin", "all")
 
@@ -153,6 +153,24 @@ class InnerLoop(eqx.Module):
         """The algorithm trained in `generation` under round-robin: `generation % len(agents)`."""
         return jnp.mod(generation, len(self.agents))
 
+    def scheduled(self, generation: Int[Array, ""], branch: Any) -> tuple[Int[Array, ""], Any]:
+        """The schedule's dispatch, in one place: `branch(index)` (an array or pytree per
+        algorithm `index`, a Python int) for the algorithm of `generation`, or, under `"all"`,
+        the mean over all algorithms.
+
+        **Returns:** `(algorithm, value)`: int32 `algorithm` is the index trained (`0` with one
+        agent, `-1` under `"all"`).
+        """
+        if len(self.agents) == 1:
+            return jnp.asarray(0, jnp.int32), branch(0)
+        if self.schedule == "all":
+            values = [branch(i) for i in range(len(self.agents))]
+            return (jnp.asarray(-1, jnp.int32),
+                    jax.tree.map(lambda *xs: jnp.mean(jnp.stack(xs), axis=0), *values))
+        index = self.algorithm_index(generation).astype(jnp.int32)
+        return index, jax.lax.switch(index, [(lambda i=i: branch(i))
+                                             for i in range(len(self.agents))])
+
     def _one(self, index: int, envs: Any, real_env: AbstractEnvironment, key: PRNGKeyArray,
              num_eval_episodes: int, num_rollouts: int, sharding: Any
              ) -> Float[Array, " population"]:
@@ -210,17 +228,10 @@ class InnerLoop(eqx.Module):
         """
         if num_rollouts < 1:
             raise ValueError(f"num_rollouts must be >= 1, got {num_rollouts}")
-        if len(self.agents) == 1:
-            return self._one(0, envs, real_env, key, num_eval_episodes, num_rollouts, sharding)
-        keys = jax.random.split(key, len(self.agents))
-        branches = [
-            (lambda i=i: self._one(i, envs, real_env, keys[i], num_eval_episodes, num_rollouts,
-                                   sharding))
-            for i in range(len(self.agents))
-        ]
-        if self.schedule == "all":
-            return jnp.mean(jnp.stack([branch() for branch in branches]), axis=0)
-        return jax.lax.switch(self.algorithm_index(generation), branches)
+        keys = jax.random.split(key, len(self.agents)) if len(self.agents) > 1 else key[None]
+        _, scores = self.scheduled(generation, lambda i: self._one(
+            i, envs, real_env, keys[i], num_eval_episodes, num_rollouts, sharding))
+        return scores
 
     def evaluate(
         self,
@@ -244,6 +255,6 @@ class InnerLoop(eqx.Module):
 
         def one(k):
             agent, k = self._draw(index, k)
-            return fitness(agent, env, real_env, k, num_eval_episodes)
+            return FinalReturn()(agent, env, real_env, k, num_eval_episodes)
 
         return jax.vmap(one)(keys)

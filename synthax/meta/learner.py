@@ -241,24 +241,10 @@ class MetaLearner(eqx.Module):
         new_state = MetaState(es_state, state.es_params, key, state.generation + 1)
         mean_env = self.mean_environment(new_state)
         loop = self.inner_loop
-        if len(loop) == 1:
-            algorithm = jnp.asarray(0, jnp.int32)
-            mean_return = jnp.mean(self.evaluate_environment(mean_env, k_mean,
-                                                             self.num_mean_eval_seeds))
-        elif loop.schedule == "all":
-            algorithm = jnp.asarray(-1, jnp.int32)
-            keys = jax.random.split(k_mean, len(loop))
-            mean_return = jnp.mean(jnp.stack([
-                self.evaluate_environment(mean_env, keys[i], self.num_mean_eval_seeds, i)
-                for i in range(len(loop))
-            ]))
-        else:
-            algorithm = loop.algorithm_index(state.generation).astype(jnp.int32)
-            mean_return = jax.lax.switch(algorithm, [
-                (lambda i=i: jnp.mean(self.evaluate_environment(
-                    mean_env, k_mean, self.num_mean_eval_seeds, i)))
-                for i in range(len(loop))
-            ])
+        keys = (jax.random.split(k_mean, len(loop)) if loop.schedule == "all" and len(loop) > 1
+                else jnp.stack([k_mean] * len(loop)))
+        algorithm, mean_return = loop.scheduled(state.generation, lambda i: jnp.mean(
+            self.evaluate_environment(mean_env, keys[i], self.num_mean_eval_seeds, i)))
         horizon = (self.real_env.max_steps_in_episode if self.eval_horizon is None
                    else self.eval_horizon(state.generation))
         metrics = {
