@@ -97,8 +97,8 @@ def build(env_id: str, variant: str):
     s = SETTINGS[env_id]
     real = s["make"]()
     info_keys = s["info_keys"] if "info" in variant else ()
-    template = RewardNetwork(real, variant, jax.random.key(1), info_keys=info_keys,
-                             **s["network"])
+    template = RewardNetwork(real, variant, info_keys=info_keys,
+                             **s["network"], key=jax.random.key(1))
     objective = StepsToSolve(threshold=s["solved"], num_points=s["points"])
     learner = MetaLearner(
         real, InnerLoop(s["agent"][1](s["meta_steps"]), objective=objective), template,
@@ -167,7 +167,7 @@ def evaluate(env_id: str, variants: list[str], seeds: int) -> dict:
     arms = [("real reward", None), (ICM_ARM, None)] + [(v, v) for v in variants]
     for arm, variant in arms:
         if arm == ICM_ARM:
-            train_env = Curiosity(real, jax.random.key(3), **ICM)
+            train_env = Curiosity(real, **ICM, key=jax.random.key(3))
         else:
             train_env = real if variant is None else load_rn(env_id, variant)
         entry = {}

@@ -58,8 +58,8 @@ def build(env_id: str, train_steps: int):
     """The real environment, the SE template and the meta-learner."""
     settings = SETTINGS[env_id]
     real = make(env_id)
-    template = SyntheticMDP.for_environment(jax.random.key(1), real,
-                                            hidden_size=settings["se_hidden"])
+    template = SyntheticMDP.for_environment(real, hidden_size=settings["se_hidden"],
+                                            key=jax.random.key(1))
     agent = DQN(total_timesteps=train_steps, **DDQN)
     learner = MetaLearner(real, InnerLoop(agent), template, **META,
                           sharding=population_sharding(META["population_size"]))

@@ -1,1 +1,8 @@
-__version__ = "0.1.0"
+"""synthax's version, read from the installed package's metadata (pyproject.toml's `version`)."""
+
+from importlib.metadata import PackageNotFoundError, version
+
+try:
+    __version__ = version("synthax")
+except PackageNotFoundError:  # running from a source tree that was never installed
+    __version__ = "0+unknown"

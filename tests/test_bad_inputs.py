@@ -315,8 +315,8 @@ def test_kill_during_writes_corrupt_checkpoint_and_resume_match_an_uninterrupted
 
 @pytest.fixture
 def env_checkpoint(tmp_path):
-    env = SyntheticContextualBandit.for_environment(jax.random.PRNGKey(3), make("CartPole-v1"),
-                                                    hidden_size=8)
+    env = SyntheticContextualBandit.for_environment(make("CartPole-v1"),
+                                                    hidden_size=8, key=jax.random.PRNGKey(3))
     path = tmp_path / "env.eqx"
     save_environment(path, env, "CartPole-v1", {"generation": 3})
     return path

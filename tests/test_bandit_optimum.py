@@ -25,9 +25,10 @@ class _Reward(eqx.Module):
 def _bandit(kind):
     key = jax.random.PRNGKey(0)
     if kind == "discrete":
-        env = SyntheticContextualBandit(key, [-1.0], [1.0], num_actions=4)
+        env = SyntheticContextualBandit([-1.0], [1.0], num_actions=4, key=key)
     else:
-        env = SyntheticContextualBandit(key, [-1.0], [1.0], action_low=[-2.0], action_high=[2.0])
+        env = SyntheticContextualBandit([-1.0], [1.0], action_low=[-2.0], action_high=[2.0],
+                                        key=key)
     return eqx.tree_at(lambda e: e.reward_net, env, _Reward(kind))
 
 
@@ -51,8 +52,9 @@ def test_box_policy_finds_the_maximum_on_the_grid():
 
 
 def test_grid_over_several_action_dimensions_includes_the_corners():
-    env = SyntheticContextualBandit(jax.random.PRNGKey(0), [-1.0], [1.0],
-                                    action_low=[-1.0, 0.0], action_high=[1.0, 3.0])
+    env = SyntheticContextualBandit([-1.0], [1.0],
+                                    action_low=[-1.0, 0.0], action_high=[1.0, 3.0],
+                                    key=jax.random.PRNGKey(0))
     grid = np.asarray(bandit_candidate_actions(env, points_per_dim=5))
     assert grid.shape == (25, 2)
     corners = {(-1.0, 0.0), (-1.0, 3.0), (1.0, 0.0), (1.0, 3.0)}
@@ -63,8 +65,9 @@ def test_bad_input_is_refused_with_what_is_allowed():
     box = _bandit("box")
     with pytest.raises(ValueError, match="points_per_dim must be >= 2"):
         bandit_candidate_actions(box, points_per_dim=1)
-    wide = SyntheticContextualBandit(jax.random.PRNGKey(0), [-1.0], [1.0],
-                                     action_low=[-1.0] * 3, action_high=[1.0] * 3)
+    wide = SyntheticContextualBandit([-1.0], [1.0],
+                                     action_low=[-1.0] * 3, action_high=[1.0] * 3,
+                                     key=jax.random.PRNGKey(0))
     with pytest.raises(ValueError, match="at most 4096"):
         optimal_bandit_policy(wide)
     with pytest.raises(TypeError, match="SyntheticContextualBandit"):

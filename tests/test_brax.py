@@ -100,9 +100,10 @@ def test_one_meta_learning_generation_on_brax():
     agent = PPO(total_timesteps=40, num_envs=2, num_steps=10, num_epochs=1, num_minibatches=1,
                 hidden_size=8)
     learner = MetaLearner.for_bandit(
-        real, agent, jax.random.PRNGKey(0), hidden_size=8, population_size=4,
+        real, agent, hidden_size=8, population_size=4,
         num_eval_episodes=2, num_mean_eval_seeds=1,
         eval_horizon=HorizonSchedule(init_value=5, end_value=20, transition_steps=10),
+        key=jax.random.PRNGKey(0),
     )
     state = learner.init(jax.random.PRNGKey(1))
     state, metrics = eqx.filter_jit(learner.step)(state)

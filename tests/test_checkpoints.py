@@ -20,7 +20,7 @@ from synthax.envs import SyntheticContextualBandit, brax_name, make, real_env_id
 
 @pytest.fixture
 def bandit():
-    return SyntheticContextualBandit.for_environment(jax.random.PRNGKey(3), make("CartPole-v1"))
+    return SyntheticContextualBandit.for_environment(make("CartPole-v1"), key=jax.random.PRNGKey(3))
 
 
 def test_round_trip(tmp_path, bandit):
@@ -40,8 +40,8 @@ def test_round_trip(tmp_path, bandit):
 
 def test_round_trip_keeps_input_scaling(tmp_path):
     env = SyntheticContextualBandit.for_environment(
-        jax.random.PRNGKey(3), make("MountainCar-v0"), scale_reward_input=True,
-        scale_initial_state=True,
+        make("MountainCar-v0"), scale_reward_input=True,
+        scale_initial_state=True, key=jax.random.PRNGKey(3),
     )
     path = tmp_path / "env.eqx"
     save_environment(path, env, "MountainCar-v0")

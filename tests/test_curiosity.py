@@ -38,7 +38,7 @@ def cartpole():
 
 @pytest.mark.parametrize("exclusive", [False, True])
 def test_reward_is_extrinsic_plus_scaled_bonus(cartpole, exclusive):
-    env = Curiosity(cartpole, jax.random.PRNGKey(0), eta=0.5, exclusive=exclusive, **SMALL)
+    env = Curiosity(cartpole, eta=0.5, exclusive=exclusive, **SMALL, key=jax.random.PRNGKey(0))
     obs, state = env.reset(jax.random.PRNGKey(1))
     assert isinstance(state, CuriosityState)
     action = jnp.asarray(1, jnp.int32)
@@ -62,7 +62,7 @@ def test_reward_is_extrinsic_plus_scaled_bonus(cartpole, exclusive):
 
 
 def test_icm_survives_episode_end_inner_state_resets(cartpole):
-    env = Curiosity(with_max_steps(cartpole, 2), jax.random.PRNGKey(0), **SMALL)
+    env = Curiosity(with_max_steps(cartpole, 2), **SMALL, key=jax.random.PRNGKey(0))
     _, state = env.reset(jax.random.PRNGKey(1))
     one = jnp.asarray(0, jnp.int32)
     _, state1, *_ = _step(env, jax.random.PRNGKey(2), state, one)
@@ -85,7 +85,7 @@ def test_icm_survives_episode_end_inner_state_resets(cartpole):
 
 
 def test_icm_learns_a_repeated_transition(cartpole):
-    env = Curiosity(cartpole, jax.random.PRNGKey(0), learning_rate=1e-2, **SMALL)
+    env = Curiosity(cartpole, learning_rate=1e-2, **SMALL, key=jax.random.PRNGKey(0))
     _, start = env.reset(jax.random.PRNGKey(1))
     key, action = jax.random.PRNGKey(2), jnp.asarray(1, jnp.int32)
 
@@ -106,7 +106,7 @@ def test_icm_learns_a_repeated_transition(cartpole):
 
 
 def test_vmap_over_keys_gives_independent_icms(cartpole):
-    env = Curiosity(cartpole, jax.random.PRNGKey(0), **SMALL)
+    env = Curiosity(cartpole, **SMALL, key=jax.random.PRNGKey(0))
     keys = jax.random.split(jax.random.PRNGKey(1), 3)
     obs, states = jax.vmap(env.reset)(keys)
     assert obs.shape == (3, 4) and states.obs.shape == (3, 4)
@@ -121,7 +121,7 @@ def test_vmap_over_keys_gives_independent_icms(cartpole):
 
 def test_box_actions(cartpole):
     pendulum = make("Pendulum-v1")
-    env = Curiosity(pendulum, jax.random.PRNGKey(0), **SMALL)
+    env = Curiosity(pendulum, **SMALL, key=jax.random.PRNGKey(0))
     assert env.action_space is not None and not env.is_discrete
     assert env.inverse_model.out_size == 1
     obs, state = env.reset(jax.random.PRNGKey(1))
@@ -137,7 +137,7 @@ def test_box_actions(cartpole):
 
 
 def test_dqn_trains_on_curious_cartpole(cartpole):
-    env = Curiosity(cartpole, jax.random.PRNGKey(0), **SMALL)
+    env = Curiosity(cartpole, **SMALL, key=jax.random.PRNGKey(0))
     policy, metrics = DQN(**TINY_DQN).train(env, jax.random.PRNGKey(1))
     assert metrics["loss"].shape == (16,)
     assert bool(jnp.any(jnp.isfinite(metrics["loss"])))
@@ -145,7 +145,7 @@ def test_dqn_trains_on_curious_cartpole(cartpole):
 
 
 def test_spaces_learnable_and_validation(cartpole):
-    env = Curiosity(cartpole, jax.random.PRNGKey(0), **SMALL)
+    env = Curiosity(cartpole, **SMALL, key=jax.random.PRNGKey(0))
     assert env.observation_space.shape == cartpole.observation_space.shape
     assert env.action_dim == 2 and env.max_steps_in_episode == cartpole.max_steps_in_episode
     spec = env.learnable()
@@ -163,7 +163,7 @@ def test_spaces_learnable_and_validation(cartpole):
         (dict(beta=jnp.array([0.1, 0.2])), "scalar"),
     ]:
         with pytest.raises(ValueError, match=match):
-            Curiosity(cartpole, key, **kwargs)
+            Curiosity(cartpole, **kwargs, key=key)
     with pytest.raises(TypeError, match="AbstractEnvironment"):
-        Curiosity("CartPole-v1", key)
+        Curiosity("CartPole-v1", key=key)
     assert isinstance(env, AbstractEnvironment)

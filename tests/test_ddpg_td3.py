@@ -77,7 +77,7 @@ def test_8_configurations_train_on_synthetic_bandit_in_one_compiled_call(cls):
     # One test for both the synthetic-environment training and the vmapped configurations, as
     # each costs a compilation.
     pendulum = make("Pendulum-v1")
-    env = SyntheticContextualBandit.for_environment(jax.random.PRNGKey(0), pendulum)
+    env = SyntheticContextualBandit.for_environment(pendulum, key=jax.random.PRNGKey(0))
 
     @eqx.filter_jit
     @eqx.debug.assert_max_traces(max_traces=1)

@@ -59,7 +59,7 @@ def test_epsilon_schedule():
 
 
 def test_trains_on_synthetic_bandit_and_rejects_box():
-    env = SyntheticContextualBandit.for_environment(jax.random.PRNGKey(0), make("CartPole-v1"))
+    env = SyntheticContextualBandit.for_environment(make("CartPole-v1"), key=jax.random.PRNGKey(0))
     policy, metrics = DQN(**TINY_DQN).train(env, jax.random.PRNGKey(1))
     assert metrics["episode_return"].shape == (16,)
     action = policy(jnp.zeros(4), jax.random.PRNGKey(0))

@@ -57,7 +57,7 @@ def _blown_up(env, scale):
 
 @pytest.mark.parametrize("scale", [1.0, 1000.0])
 def test_bandit_observations_inside_real_space(cartpole, scale):
-    env = SyntheticContextualBandit.for_environment(jax.random.PRNGKey(0), cartpole)
+    env = SyntheticContextualBandit.for_environment(cartpole, key=jax.random.PRNGKey(0))
     env = _blown_up(env, scale)
     obs, _ = jax.vmap(env.reset)(jax.random.split(jax.random.PRNGKey(1), 4096))
     space = cartpole.observation_space
@@ -69,14 +69,14 @@ def test_bandit_observations_inside_real_space(cartpole, scale):
 
 
 def test_bandit_asymmetric_bounds():
-    env = SyntheticContextualBandit(jax.random.PRNGKey(0), [-1.2, -0.07], [0.6, 0.07], 3)
+    env = SyntheticContextualBandit([-1.2, -0.07], [0.6, 0.07], 3, key=jax.random.PRNGKey(0))
     env = _blown_up(env, 100.0)
     obs, _ = jax.vmap(env.reset)(jax.random.split(jax.random.PRNGKey(1), 2048))
     assert bool(jnp.all(jax.vmap(env.observation_space.contains)(obs)))
 
 
 def test_bandit_step_is_one_step_episode(cartpole):
-    env = SyntheticContextualBandit.for_environment(jax.random.PRNGKey(0), cartpole)
+    env = SyntheticContextualBandit.for_environment(cartpole, key=jax.random.PRNGKey(0))
     obs, state = env.reset(jax.random.PRNGKey(1))
     obs2, state2, reward, terminated, truncated, info = env.step(
         jax.random.PRNGKey(2), state, jnp.asarray(1, jnp.int32)
@@ -90,7 +90,7 @@ def test_bandit_step_is_one_step_episode(cartpole):
 
 def test_bandit_clips_box_actions():
     pendulum = make("Pendulum-v1")
-    env = SyntheticContextualBandit.for_environment(jax.random.PRNGKey(0), pendulum)
+    env = SyntheticContextualBandit.for_environment(pendulum, key=jax.random.PRNGKey(0))
     assert env.action_low == (-2.0,) and env.action_high == (2.0,)
     obs, _ = env.reset(jax.random.PRNGKey(1))
     at_bound = env.reward(obs, jnp.array([2.0]))
@@ -102,9 +102,9 @@ def test_bandit_clips_box_actions():
 def test_bandit_scale_reward_input():
     """The reward network reads bounded dimensions mapped to [-1, 1]; unbounded ones as they are."""
     key = jax.random.PRNGKey(0)
-    raw = SyntheticContextualBandit(key, [-1.2, -0.07, -np.inf], [0.6, 0.07, np.inf], 3)
-    scaled = SyntheticContextualBandit(key, [-1.2, -0.07, -np.inf], [0.6, 0.07, np.inf], 3,
-                                       scale_reward_input=True)
+    raw = SyntheticContextualBandit([-1.2, -0.07, -np.inf], [0.6, 0.07, np.inf], 3, key=key)
+    scaled = SyntheticContextualBandit([-1.2, -0.07, -np.inf], [0.6, 0.07, np.inf], 3,
+                                       scale_reward_input=True, key=key)
     assert scaled.config()["scale_reward_input"] and not raw.config()["scale_reward_input"]
     obs = jnp.array([0.6, -0.035, 5.0])
     action = jnp.asarray(2, jnp.int32)
@@ -120,10 +120,10 @@ def test_bandit_scale_initial_state():
     """The initial-state network's output is in units of the bounds' half-width."""
     key = jax.random.PRNGKey(0)
     low, high = [-1.0, -8.0, -np.inf], [1.0, 8.0, np.inf]
-    raw = SyntheticContextualBandit(key, low, high, 2, bound_observations=False)
-    scaled = SyntheticContextualBandit(key, low, high, 2, bound_observations=False,
-                                       scale_initial_state=True)
-    squashed = SyntheticContextualBandit(key, low, high, 2, scale_initial_state=True)
+    raw = SyntheticContextualBandit(low, high, 2, bound_observations=False, key=key)
+    scaled = SyntheticContextualBandit(low, high, 2, bound_observations=False,
+                                       scale_initial_state=True, key=key)
+    squashed = SyntheticContextualBandit(low, high, 2, scale_initial_state=True, key=key)
     assert scaled.config()["scale_initial_state"] and not raw.config()["scale_initial_state"]
     keys = jax.random.split(key, 64)
     x = jax.vmap(lambda k: raw.reset(k)[0])(keys)  # the network's output, same weights
@@ -139,17 +139,17 @@ def test_bandit_scale_initial_state():
 def test_bandit_rejects_bad_arguments():
     key = jax.random.PRNGKey(0)
     with pytest.raises(ValueError, match="num_actions"):
-        SyntheticContextualBandit(key, [-1.0], [1.0])
+        SyntheticContextualBandit([-1.0], [1.0], key=key)
     with pytest.raises(ValueError, match="not both"):
-        SyntheticContextualBandit(key, [-1.0], [1.0], 2, action_low=[-1.0], action_high=[1.0])
+        SyntheticContextualBandit([-1.0], [1.0], 2, action_low=[-1.0], action_high=[1.0], key=key)
     with pytest.raises(ValueError, match="observation_low"):
-        SyntheticContextualBandit(key, [1.0], [-1.0], 2)
+        SyntheticContextualBandit([1.0], [-1.0], 2, key=key)
     with pytest.raises(ValueError, match="num_actions must be >= 1"):
-        SyntheticContextualBandit(key, [-1.0], [1.0], 0)
+        SyntheticContextualBandit([-1.0], [1.0], 0, key=key)
 
 
 def test_population_of_64_bandits_compiles_once(cartpole):
-    make_env = lambda k: SyntheticContextualBandit.for_environment(k, cartpole)  # noqa: E731
+    make_env = lambda k: SyntheticContextualBandit.for_environment(cartpole, key=k)  # noqa: E731
 
     @eqx.filter_jit
     @eqx.debug.assert_max_traces(max_traces=1)

@@ -34,7 +34,8 @@ def test_iqm_is_the_trimmed_mean_with_a_deterministic_interval():
 
 def test_compare_environments_pairs_arms_and_writes_tables(tmp_path):
     real = make("CartPole-v1")
-    bandit = SyntheticContextualBandit.for_environment(jax.random.PRNGKey(0), real, hidden_size=8)
+    bandit = SyntheticContextualBandit.for_environment(real, hidden_size=8,
+                                                       key=jax.random.PRNGKey(0))
     kwargs = {"ppo": dict(TINY_PPO), "dqn": dict(TINY_DQN)}
     rows, returns = compare_environments(
         "CartPole-v1", real, {"bandit": bandit, "real": real}, algorithms=("ppo", "dqn"),

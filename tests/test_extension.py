@@ -64,8 +64,8 @@ def test_a_users_own_agent_meta_learns_a_bandit():
     loop = InnerLoop(LinearBanditPG(), random_hyperparameters=True, search_spaces=space)
     assert loop.names == ("LinearBanditPG",)
     learner = MetaLearner.for_bandit(
-        make("CartPole-v1"), loop, jax.random.PRNGKey(0), hidden_size=8, population_size=4,
-        num_eval_episodes=2, num_mean_eval_seeds=1,
+        make("CartPole-v1"), loop, hidden_size=8, population_size=4,
+        num_eval_episodes=2, num_mean_eval_seeds=1, key=jax.random.PRNGKey(0),
     )
     state = learner.init(jax.random.PRNGKey(1))
     step = eqx.filter_jit(learner.step)

@@ -37,7 +37,7 @@ def test_64_sampled_configurations_train_in_one_compiled_call(name):
         env = make("CliffWalking-v0")
     else:
         real = make("CartPole-v1" if name in ("ppo", "dqn", "sac") else "Pendulum-v1")
-        env = SyntheticContextualBandit.for_environment(jax.random.PRNGKey(1), real)
+        env = SyntheticContextualBandit.for_environment(real, key=jax.random.PRNGKey(1))
 
     @eqx.filter_jit
     @eqx.debug.assert_max_traces(max_traces=1)

@@ -159,8 +159,8 @@ def test_shipped_brax_configs_build():
 
 
 def test_sac_inner_loop_trains_on_a_bandit():
-    env = SyntheticContextualBandit.for_environment(jax.random.PRNGKey(0), make("CartPole-v1"),
-                                                    hidden_size=8)
+    env = SyntheticContextualBandit.for_environment(make("CartPole-v1"),
+                                                    hidden_size=8, key=jax.random.PRNGKey(0))
     loop = InnerLoop([SAC(**TINY_AGENTS["sac"])], random_hyperparameters=True)
     returns = eqx.filter_jit(loop.evaluate)(0, env, make("CartPole-v1"),
                                                jax.random.PRNGKey(0), 3, 2)
@@ -171,7 +171,7 @@ def test_num_rollouts_scores_each_member_by_the_mean_of_its_draws():
     real = make("CartPole-v1")
     keys = jax.random.split(jax.random.PRNGKey(1), 2)
     envs = eqx.filter_vmap(
-        lambda k: SyntheticContextualBandit.for_environment(k, real, hidden_size=8))(keys)
+        lambda k: SyntheticContextualBandit.for_environment(real, hidden_size=8, key=k))(keys)
     loop = InnerLoop(PPO(**TINY_PPO), random_hyperparameters=True)
     generation, key = jnp.asarray(0), jax.random.PRNGKey(2)
     fit = eqx.filter_jit(loop.population_fitness)

@@ -29,8 +29,8 @@ def tiny_config(**changes):
 
 def test_step_improves_nothing_but_runs_and_keeps_types():
     learner = MetaLearner.for_bandit(
-        make("CartPole-v1"), PPO(**TINY_PPO), jax.random.PRNGKey(0), hidden_size=8,
-        population_size=4, num_eval_episodes=2, num_mean_eval_seeds=2,
+        make("CartPole-v1"), PPO(**TINY_PPO), hidden_size=8,
+        population_size=4, num_eval_episodes=2, num_mean_eval_seeds=2, key=jax.random.PRNGKey(0),
     )
     state = learner.init(jax.random.PRNGKey(1))
     step = eqx.filter_jit(eqx.debug.assert_max_traces(learner.step, max_traces=1))
@@ -48,8 +48,9 @@ def test_step_improves_nothing_but_runs_and_keeps_types():
 @pytest.mark.parametrize("strategy", ["Open_ES", "CMA_ES"])
 def test_other_strategies_by_name(strategy):
     learner = MetaLearner.for_bandit(
-        make("CartPole-v1"), PPO(**TINY_PPO), jax.random.PRNGKey(0), hidden_size=8,
+        make("CartPole-v1"), PPO(**TINY_PPO), hidden_size=8,
         strategy=strategy, population_size=4, num_eval_episodes=2, num_mean_eval_seeds=1,
+        key=jax.random.PRNGKey(0),
     )
     state, metrics = eqx.filter_jit(learner.step)(learner.init(jax.random.PRNGKey(1)))
     assert bool(jnp.isfinite(metrics["fitness_mean"]))
@@ -58,8 +59,8 @@ def test_other_strategies_by_name(strategy):
 def test_unknown_strategy_lists_allowed():
     assert "SNES" in distribution_strategies()
     with pytest.raises(ValueError, match="SNES"):
-        MetaLearner.for_bandit(make("CartPole-v1"), PPO(**TINY_PPO), jax.random.PRNGKey(0),
-                               strategy="NoSuchES")
+        MetaLearner.for_bandit(make("CartPole-v1"), PPO(**TINY_PPO), strategy="NoSuchES",
+                               key=jax.random.PRNGKey(0))
 
 
 def test_config_rejects_unknown_keys_and_bad_values():

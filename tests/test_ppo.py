@@ -68,7 +68,7 @@ def test_ppo_validates_sizes():
 
 
 def test_64_configurations_train_in_one_compiled_call(tiny_ppo_kwargs):
-    env = SyntheticContextualBandit.for_environment(jax.random.PRNGKey(0), make("CartPole-v1"))
+    env = SyntheticContextualBandit.for_environment(make("CartPole-v1"), key=jax.random.PRNGKey(0))
 
     @eqx.filter_jit
     @eqx.debug.assert_max_traces(max_traces=1)
@@ -101,7 +101,7 @@ def test_box_actions_are_clipped(tiny_ppo_kwargs):
 
 
 def test_trains_on_box_synthetic_bandit(tiny_ppo_kwargs):
-    env = SyntheticContextualBandit.for_environment(jax.random.PRNGKey(0), make("Pendulum-v1"))
+    env = SyntheticContextualBandit.for_environment(make("Pendulum-v1"), key=jax.random.PRNGKey(0))
     policy, metrics = eqx.filter_jit(PPO(**tiny_ppo_kwargs).train)(env, jax.random.PRNGKey(1))
     assert metrics["episode_return"].shape == (2,)
     action = policy(jnp.zeros(3), jax.random.PRNGKey(0), deterministic=False)

@@ -31,7 +31,7 @@ def _one_transition(rn, action=1):
 @pytest.mark.parametrize("variant", ["potential_exclusive", "potential_additive", "exclusive",
                                      "additive"])
 def test_rewards_follow_the_seed_formulas(cartpole, variant):
-    rn = RewardNetwork(cartpole, variant, jax.random.key(2), hidden_size=8, gamma=0.9)
+    rn = RewardNetwork(cartpole, variant, hidden_size=8, gamma=0.9, key=jax.random.key(2))
     obs, next_obs, r, terminated, reward = _one_transition(rn)
     net = rn.network
     if variant.startswith("potential"):
@@ -44,22 +44,22 @@ def test_rewards_follow_the_seed_formulas(cartpole, variant):
 
 def test_info_variants_use_the_info_vector(cartpole):
     with pytest.raises(ValueError, match="needs info_keys"):
-        RewardNetwork(cartpole, "exclusive_info", jax.random.key(0))
+        RewardNetwork(cartpole, "exclusive_info", key=jax.random.key(0))
     with pytest.raises(ValueError, match="has no"):
-        RewardNetwork(cartpole, "exclusive_info", jax.random.key(0), info_keys=("velocity",))
+        RewardNetwork(cartpole, "exclusive_info", info_keys=("velocity",), key=jax.random.key(0))
 
 
 def test_seed_type_numbers_and_unknown_variants(cartpole):
     assert set(SEED_TYPES.values()) == set(VARIANTS)
-    assert RewardNetwork(cartpole, 2, jax.random.key(0)).variant == "potential_additive"
+    assert RewardNetwork(cartpole, 2, key=jax.random.key(0)).variant == "potential_additive"
     with pytest.raises(ValueError, match="allowed"):
-        RewardNetwork(cartpole, "shaped", jax.random.key(0))
+        RewardNetwork(cartpole, "shaped", key=jax.random.key(0))
     with pytest.raises(ValueError, match="allowed"):
-        RewardNetwork(cartpole, 9, jax.random.key(0))
+        RewardNetwork(cartpole, 9, key=jax.random.key(0))
 
 
 def test_gamma_is_the_agents_and_is_not_searched(cartpole):
-    rn = RewardNetwork(cartpole, "potential_exclusive", jax.random.key(0), hidden_size=8)
+    rn = RewardNetwork(cartpole, "potential_exclusive", hidden_size=8, key=jax.random.key(0))
     agent = DQN(**TINY_DQN, gamma=0.8)
     assert float(rn.for_agent(agent).gamma) == pytest.approx(0.8)
     searched = jax.tree.leaves(eqx.filter(rn, rn.learnable()))
@@ -70,8 +70,8 @@ def test_gamma_is_the_agents_and_is_not_searched(cartpole):
 def test_potential_shaping_telescopes_over_an_episode(cartpole):
     """With gamma = 1 an exclusive potential sums to Phi(s_T) - Phi(s0) over an episode
     (Ng et al. 1999): the shaping adds no return of its own beyond the end points."""
-    rn = RewardNetwork(cartpole, "potential_exclusive", jax.random.key(0), hidden_size=8,
-                       gamma=1.0)
+    rn = RewardNetwork(cartpole, "potential_exclusive", hidden_size=8,
+                       gamma=1.0, key=jax.random.key(0))
     obs0, state = rn.reset(jax.random.key(1))
     total, key = 0.0, jax.random.key(2)
     for _ in range(500):
@@ -86,7 +86,7 @@ def test_potential_shaping_telescopes_over_an_episode(cartpole):
 
 
 def test_meta_learner_searches_a_population_of_reward_networks(cartpole):
-    rn = RewardNetwork(cartpole, "additive", jax.random.key(0), hidden_size=8)
+    rn = RewardNetwork(cartpole, "additive", hidden_size=8, key=jax.random.key(0))
     learner = MetaLearner(cartpole, InnerLoop(DQN(**TINY_DQN)), rn, strategy="Open_ES",
                           population_size=4, num_eval_episodes=2, num_mean_eval_seeds=1)
     state, metrics = eqx.filter_jit(learner.step)(learner.init(jax.random.key(1)))
@@ -98,8 +98,8 @@ def test_meta_learner_searches_a_population_of_reward_networks(cartpole):
 def test_info_vector_variants_on_cliff_walking():
     cliff = make("CliffWalking-v0")
     for variant in ("potential_additive_info", "exclusive_info", "linear_info_additive"):
-        rn = RewardNetwork(cliff, variant, jax.random.key(0), info_keys=("position",),
-                           hidden_size=8, gamma=0.9)
+        rn = RewardNetwork(cliff, variant, info_keys=("position",),
+                           hidden_size=8, gamma=0.9, key=jax.random.key(0))
         obs, state = rn.reset(jax.random.key(1))
         next_obs, _, reward, _, _, info = rn.transition(jax.random.key(2), state,
                                                         jnp.asarray(0))  # up
@@ -119,8 +119,8 @@ def test_info_vector_variants_on_cliff_walking():
 def test_checkpoint_round_trip_of_a_cliff_walking_reward_network(tmp_path):
     from synthax.checkpoints import load_environment, save_environment
 
-    rn = RewardNetwork(make("CliffWalking-v0"), "potential_additive_info", jax.random.key(0),
-                       info_keys=("position",), hidden_size=8, gamma=0.9)
+    rn = RewardNetwork(make("CliffWalking-v0"), "potential_additive_info",
+                       info_keys=("position",), hidden_size=8, gamma=0.9, key=jax.random.key(0))
     save_environment(tmp_path / "rn.eqx", rn, "CliffWalking-v0")
     back = load_environment(tmp_path / "rn.eqx", "CliffWalking-v0")
     assert back.config() == rn.config() and back.variant == "potential_additive_info"

@@ -114,7 +114,7 @@ def test_box_probe_bootstraps_through_truncation(box_probes):
 @pytest.mark.parametrize("env_id", ["CartPole-v1", "Pendulum-v1"])
 def test_trains_on_synthetic_bandit(env_id):
     real = make(env_id)
-    env = SyntheticContextualBandit.for_environment(jax.random.PRNGKey(0), real)
+    env = SyntheticContextualBandit.for_environment(real, key=jax.random.PRNGKey(0))
     agent = SAC(**{**PROBE_SAC, "gamma": 0.99})
 
     @eqx.filter_jit
@@ -156,7 +156,7 @@ def test_trains_on_synthetic_bandit(env_id):
 
 
 def test_8_configurations_train_in_one_compiled_call():
-    env = SyntheticContextualBandit.for_environment(jax.random.PRNGKey(0), make("CartPole-v1"))
+    env = SyntheticContextualBandit.for_environment(make("CartPole-v1"), key=jax.random.PRNGKey(0))
 
     @eqx.filter_jit
     @eqx.debug.assert_max_traces(max_traces=1)
@@ -181,7 +181,7 @@ def test_sac_validates_configuration():
     with pytest.raises(ValueError, match="total_timesteps"):
         SAC(total_timesteps=4, num_envs=8)
     unbounded = SyntheticContextualBandit(
-        jax.random.PRNGKey(0), [-1.0], [1.0], action_low=[-np.inf], action_high=[np.inf]
+        [-1.0], [1.0], action_low=[-np.inf], action_high=[np.inf], key=jax.random.PRNGKey(0)
     )
     with pytest.raises(ValueError, match="finite"):
         SAC(**TINY_SAC).init(unbounded, jax.random.PRNGKey(0))

@@ -19,7 +19,7 @@ def test_open_es_with_tied_ranks_does_not_move_on_a_plateau():
     """Exclusive reward networks on Cliff Walking start on a plateau (no candidate solves it):
     with shared ranks the search mean stays put instead of drifting."""
     cliff = make("CliffWalking-v0")
-    template = RewardNetwork(cliff, "exclusive", jax.random.key(0), hidden_size=4)
+    template = RewardNetwork(cliff, "exclusive", hidden_size=4, key=jax.random.key(0))
     agent = QLearning(total_timesteps=100)
     learner = MetaLearner(
         cliff, InnerLoop(agent, objective=StepsToSolve(-20.0, num_points=2)), template,

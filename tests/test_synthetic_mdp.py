@@ -17,7 +17,7 @@ def cartpole():
 
 
 def test_real_initial_state_comes_from_the_real_reset(cartpole):
-    se = SyntheticMDP.for_environment(jax.random.key(0), cartpole)
+    se = SyntheticMDP.for_environment(cartpole, key=jax.random.key(0))
     key = jax.random.key(3)
     obs, state = se.reset(key)
     real_obs, _ = cartpole.reset(key)
@@ -27,7 +27,7 @@ def test_real_initial_state_comes_from_the_real_reset(cartpole):
 
 
 def test_transition_is_the_three_networks(cartpole):
-    se = SyntheticMDP.for_environment(jax.random.key(0), cartpole, residual=True)
+    se = SyntheticMDP.for_environment(cartpole, residual=True, key=jax.random.key(0))
     obs, state = se.reset(jax.random.key(1))
     next_obs, state2, reward, terminated, truncated, info = se.transition(
         jax.random.key(2), state, jnp.asarray(1))
@@ -39,7 +39,7 @@ def test_transition_is_the_three_networks(cartpole):
 
 
 def test_time_limit_truncates_and_termination_network_terminates(cartpole):
-    se = SyntheticMDP.for_environment(jax.random.key(0), cartpole, max_steps_in_episode=3)
+    se = SyntheticMDP.for_environment(cartpole, max_steps_in_episode=3, key=jax.random.key(0))
     _, state = se.reset(jax.random.key(1))
     for t in range(3):
         _, state, _, terminated, truncated, _ = se.transition(jax.random.key(t), state,
@@ -54,8 +54,8 @@ def test_time_limit_truncates_and_termination_network_terminates(cartpole):
 
 def test_learned_initial_state_and_box_actions_stay_in_spaces():
     pendulum = make("Pendulum-v1")
-    se = SyntheticMDP.for_environment(jax.random.key(0), pendulum, initial_state="learned",
-                                      hidden_size=8)
+    se = SyntheticMDP.for_environment(pendulum, initial_state="learned",
+                                      hidden_size=8, key=jax.random.key(0))
     assert se.reset_env is None and se.init_net is not None
     obs, state = jax.vmap(se.reset)(jax.random.split(jax.random.key(1), 16))
     space = se.observation_space
@@ -66,7 +66,7 @@ def test_learned_initial_state_and_box_actions_stay_in_spaces():
 
 
 def test_learnable_leaves_exclude_the_reset_environment(cartpole):
-    se = SyntheticMDP.for_environment(jax.random.key(0), cartpole, hidden_size=8)
+    se = SyntheticMDP.for_environment(cartpole, hidden_size=8, key=jax.random.key(0))
     searched = jax.tree.leaves(eqx.filter(se, se.learnable()))
     nets = jax.tree.leaves(eqx.filter((se.transition_net, se.reward_net, se.termination_net),
                                       eqx.is_inexact_array))
@@ -75,17 +75,17 @@ def test_learnable_leaves_exclude_the_reset_environment(cartpole):
 
 def test_bad_arguments_are_named(cartpole):
     with pytest.raises(ValueError, match="allowed"):
-        SyntheticMDP.for_environment(jax.random.key(0), cartpole, initial_state="random")
+        SyntheticMDP.for_environment(cartpole, initial_state="random", key=jax.random.key(0))
     with pytest.raises(ValueError, match="allowed"):
-        SyntheticMDP.for_environment(jax.random.key(0), cartpole, activation="prelu")
+        SyntheticMDP.for_environment(cartpole, activation="prelu", key=jax.random.key(0))
     with pytest.raises(ValueError, match="reset_env"):
-        SyntheticMDP(jax.random.key(0), [0.0] * 4, [1.0] * 4, num_actions=2)
+        SyntheticMDP([0.0] * 4, [1.0] * 4, num_actions=2, key=jax.random.key(0))
     with pytest.raises(ValueError, match="reset_env observations"):
-        SyntheticMDP(jax.random.key(0), [0.0] * 3, [1.0] * 3, num_actions=2, reset_env=cartpole)
+        SyntheticMDP([0.0] * 3, [1.0] * 3, num_actions=2, reset_env=cartpole, key=jax.random.key(0))
 
 
 def test_agents_train_on_it_and_the_meta_learner_searches_it(cartpole):
-    se = SyntheticMDP.for_environment(jax.random.key(0), cartpole, hidden_size=8)
+    se = SyntheticMDP.for_environment(cartpole, hidden_size=8, key=jax.random.key(0))
     learner = MetaLearner(cartpole, InnerLoop(DQN(**TINY_DQN)), se, population_size=4,
                           num_eval_episodes=2, num_mean_eval_seeds=1)
     state = learner.init(jax.random.key(1))
@@ -97,7 +97,7 @@ def test_agents_train_on_it_and_the_meta_learner_searches_it(cartpole):
     td3 = TD3(**TINY_OFF_POLICY_BOX)
     pendulum = make("Pendulum-v1")
     policy, metrics = eqx.filter_jit(td3.train)(
-        SyntheticMDP.for_environment(jax.random.key(0), pendulum, hidden_size=8),
+        SyntheticMDP.for_environment(pendulum, hidden_size=8, key=jax.random.key(0)),
         jax.random.key(1))
     assert metrics["episode_return"].shape == (td3.num_iterations,)
 
@@ -105,7 +105,7 @@ def test_agents_train_on_it_and_the_meta_learner_searches_it(cartpole):
 def test_checkpoint_round_trip_rebuilds_the_reset_environment(cartpole, tmp_path):
     from synthax.checkpoints import load_environment, save_environment
 
-    se = SyntheticMDP.for_environment(jax.random.key(0), cartpole, hidden_size=8, residual=True)
+    se = SyntheticMDP.for_environment(cartpole, hidden_size=8, residual=True, key=jax.random.key(0))
     save_environment(tmp_path / "se.eqx", se, "CartPole-v1")
     back = load_environment(tmp_path / "se.eqx", "CartPole-v1")
     assert back.config() == se.config()

@@ -55,7 +55,8 @@ def test_bootstraps_through_truncation_not_termination(cls):
 
 
 def test_rejects_unsupported_envs_and_sizes():
-    bandit = SyntheticContextualBandit.for_environment(jax.random.PRNGKey(0), make("CartPole-v1"))
+    bandit = SyntheticContextualBandit.for_environment(make("CartPole-v1"),
+                                                       key=jax.random.PRNGKey(0))
     for cls in (QLearning, SARSA):
         with pytest.raises(ValueError, match="one-hot"):
             cls(total_timesteps=8).init(bandit, jax.random.PRNGKey(0))

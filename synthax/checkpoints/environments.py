@@ -143,5 +143,5 @@ def _skeleton(cls: type, config: dict[str, Any], env_id: str | None) -> eqx.Modu
     if cls is RewardNetwork:
         return cls(make(env_id), key=key, **config)
     if cls is SyntheticMDP and config.get("initial_state") == "real":
-        return cls(key, **config, reset_env=make(env_id))
-    return cls(key, **config)
+        return cls(**config, reset_env=make(env_id), key=key)
+    return cls(**config, key=key)

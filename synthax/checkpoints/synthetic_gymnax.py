@@ -122,8 +122,8 @@ def import_synthetic_gymnax(
     except (KeyError, TypeError, IndexError) as error:
         raise CheckpointError(f"{path}: unexpected parameter layout ({error!r})") from None
     env = SyntheticContextualBandit.for_environment(
-        jax.random.PRNGKey(0), real_env, hidden_size=hidden, latent_dim=latent,
-        bound_observations=False,
+        real_env, hidden_size=hidden, latent_dim=latent,
+        bound_observations=False, key=jax.random.PRNGKey(0),
     )
     env = eqx.tree_at(lambda e: e.init_net, env, _dense_chain(env.init_net, init_layers))
     return eqx.tree_at(lambda e: e.reward_net, env, _dense_chain(env.reward_net, reward_layers))

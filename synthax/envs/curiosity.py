@@ -85,7 +85,7 @@ class Curiosity(AbstractWrapper):
     **Arguments:**
 
     - `env`: the wrapped environment; its dynamics, spaces, termination and time limit are kept.
-    - `key`: PRNG key for the ICM networks' initialisation.
+    - `key` (keyword-only): PRNG key for the ICM networks' initialisation.
     - `feature_dim`: size of the features `phi(s)` (float32 `(feature_dim,)`).
     - `hidden_size`: width of the single hidden layer of each of the three networks.
     - `eta`: scale of the intrinsic reward (Eq. 6), a non-negative float; default 0.01, a small
@@ -164,6 +164,7 @@ class Curiosity(AbstractWrapper):
     def __init__(
         self,
         env: AbstractEnvironment,
+        *,
         key: PRNGKeyArray,
         feature_dim: int = 32,
         hidden_size: int = 64,

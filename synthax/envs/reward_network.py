@@ -76,7 +76,7 @@ class RewardNetwork(AbstractWrapper):
     - `env`: the real environment; its dynamics, termination and time limit are kept.
     - `variant`: a name from `VARIANTS` (module docstring), or learning_environments' type number
       (`SEED_TYPES`).
-    - `key`: PRNG key for the network's initialisation.
+    - `key` (keyword-only): PRNG key for the network's initialisation.
     - `info_keys`: entries of `env`'s `transition` info that form the info vector (each
       flattened to float32 and concatenated); required by the `*_info` variants.
     - `hidden_size`, `num_layers`, `activation`: the network `Phi` or `f` (ignored by the
@@ -104,6 +104,7 @@ class RewardNetwork(AbstractWrapper):
         self,
         env: AbstractEnvironment,
         variant: str | int,
+        *,
         key: PRNGKeyArray,
         info_keys: tuple[str, ...] | list[str] = (),
         hidden_size: int = 32,

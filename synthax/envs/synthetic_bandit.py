@@ -33,7 +33,6 @@ class SyntheticContextualBandit(SpacesFromBounds):
 
     **Arguments:**
 
-    - `key`: PRNG key for the networks' initialisation.
     - `observation_low`, `observation_high`: the real environment's observation bounds
       (sequences of floats, one per observation dimension; infinite or float32-max bounds allowed).
     - `num_actions`: number of discrete actions, or `None` for a `Box` action space.
@@ -56,6 +55,7 @@ class SyntheticContextualBandit(SpacesFromBounds):
       range. Without it (the paper's network) a wide dimension such as Pendulum's angular
       velocity (|v| <= 8) starts concentrated near its centre; see
       `experiments/configs/pendulum.yaml` for the measurement.
+    - `key` (keyword-only): PRNG key for the networks' initialisation.
 
     **Observation bounds:** with `bound_observations` (the default), each dimension with finite
     bounds is squashed into them with a scaled `tanh` and unbounded dimensions are only clipped
@@ -82,7 +82,6 @@ class SyntheticContextualBandit(SpacesFromBounds):
 
     def __init__(
         self,
-        key: PRNGKeyArray,
         observation_low,
         observation_high,
         num_actions: int | None = None,
@@ -94,6 +93,8 @@ class SyntheticContextualBandit(SpacesFromBounds):
         bound_observations: bool = True,
         scale_reward_input: bool = False,
         scale_initial_state: bool = False,
+        *,
+        key: PRNGKeyArray,
     ):
         action_dim = self._set_spaces(observation_low, observation_high, num_actions,
                                       action_low, action_high)
@@ -117,14 +118,14 @@ class SyntheticContextualBandit(SpacesFromBounds):
 
     @classmethod
     def for_environment(
-        cls, key: PRNGKeyArray, env: AbstractEnvironment, **kwargs
+        cls, env: AbstractEnvironment, *, key: PRNGKeyArray, **kwargs
     ) -> "SyntheticContextualBandit":
         """Build a bandit with the observation and action spaces of `env`.
 
-        **Arguments:** `key`; `env`, the real environment it stands in for; `kwargs` as for the
-        constructor (`latent_dim`, `hidden_size`).
+        **Arguments:** `env`, the real environment it stands in for; `key` (keyword-only);
+        `kwargs` as for the constructor (`latent_dim`, `hidden_size`).
         """
-        return cls(key, **space_arguments(env), **kwargs)
+        return cls(**space_arguments(env), **kwargs, key=key)
 
     def config(self) -> dict[str, Any]:
         """JSON-serialisable constructor arguments (everything but the key)."""

@@ -39,7 +39,6 @@ class SyntheticMDP(SpacesFromBounds):
 
     **Arguments:**
 
-    - `key`: PRNG key for the networks' initialisation.
     - `observation_low`, `observation_high`: the real observation bounds (one float per
       dimension; infinite bounds allowed). Next observations are clipped to them, so every
       observation lies in `observation_space`.
@@ -54,6 +53,7 @@ class SyntheticMDP(SpacesFromBounds):
     - `hidden_size`, `num_layers`, `activation`: the networks (the SE of Ferreira et al. for
       CartPole: one hidden layer of 83 units, leaky ReLU). Activations: `synthax.nn.ACTIVATIONS`.
     - `latent_dim`: latent size for a learned initial state (default: the observation size).
+    - `key` (keyword-only): PRNG key for the networks' initialisation.
 
     **Call semantics:** `transition` maps float32 `(obs_dim,)` and an action to
     `(s', state, r, terminated, truncated, {})`; `terminated = f_d(s, a) > 0.5`, `truncated`
@@ -79,7 +79,6 @@ class SyntheticMDP(SpacesFromBounds):
 
     def __init__(
         self,
-        key: PRNGKeyArray,
         observation_low,
         observation_high,
         num_actions: int | None = None,
@@ -93,6 +92,8 @@ class SyntheticMDP(SpacesFromBounds):
         num_layers: int = 1,
         activation: str = "leaky_relu",
         latent_dim: int | None = None,
+        *,
+        key: PRNGKeyArray,
     ):
         action_dim = self._set_spaces(observation_low, observation_high, num_actions,
                                       action_low, action_high)
@@ -136,18 +137,19 @@ class SyntheticMDP(SpacesFromBounds):
 
     @classmethod
     def for_environment(
-        cls, key: PRNGKeyArray, env: AbstractEnvironment, **kwargs
+        cls, env: AbstractEnvironment, *, key: PRNGKeyArray, **kwargs
     ) -> "SyntheticMDP":
         """A synthetic MDP with the spaces and time limit of `env` that (by default) starts
         its episodes from `env.reset`.
 
-        **Arguments:** `key`; `env`, the real environment; `kwargs` as for the constructor
+        **Arguments:** `env`, the real environment; `key` (keyword-only); `kwargs` as for the
+        constructor
         (`max_steps_in_episode` defaults to `env`'s).
         """
         kwargs.setdefault("max_steps_in_episode", env.max_steps_in_episode)
         if kwargs.get("initial_state", "real") == "real":
             kwargs.setdefault("reset_env", env)
-        return cls(key, **space_arguments(env), **kwargs)
+        return cls(**space_arguments(env), **kwargs, key=key)
 
     def config(self) -> dict[str, Any]:
         """JSON-serialisable constructor arguments (everything but the key and `reset_env`)."""

@@ -81,7 +81,10 @@ class MetaLearner(eqx.Module):
     - `strategy`: an evosax distribution-based strategy name (see `distribution_strategies`);
       `strategy_kwargs`: extra constructor arguments (e.g. `optimizer=optax.sgd(0.5)` for
       `"Open_ES"`, whose antithetic sampling is learning_environments' mirrored NES).
-    - `population_size`, `sigma_init` (initial `std_init`), `num_eval_episodes` (real episodes
+    - `population_size`, `sigma_init` (evosax's `std_init`, or a constant `std_schedule`, the
+      search distribution's initial standard deviation; 0.1 here and in
+      [`MetaLearnConfig`][synthax.meta.MetaLearnConfig], 0.05 in synthetic-gymnax's configs),
+      `num_eval_episodes` (real episodes
       per fitness evaluation), `num_mean_eval_seeds` (agents trained on the mean each
       generation), `num_rollouts` (agents per population member and generation, each with its
       own hyperparameter draw; see
@@ -120,7 +123,7 @@ class MetaLearner(eqx.Module):
         template: AbstractEnvironment,
         strategy: str = "SNES",
         population_size: int = 32,
-        sigma_init: float = 0.05,
+        sigma_init: float = 0.1,
         strategy_kwargs: dict[str, Any] | None = None,
         num_eval_episodes: int = 8,
         num_mean_eval_seeds: int = 8,
@@ -156,7 +159,7 @@ class MetaLearner(eqx.Module):
     @classmethod
     def for_bandit(
         cls, real_env: AbstractEnvironment, inner_loop: InnerLoop | AbstractAgent,
-        key: PRNGKeyArray, hidden_size: int = 32, scale_reward_input: bool = False,
+        *, key: PRNGKeyArray, hidden_size: int = 32, scale_reward_input: bool = False,
         scale_initial_state: bool = False, **kwargs,
     ) -> "MetaLearner":
         """A meta-learner over synthetic contextual bandits shaped like `real_env`.
@@ -166,8 +169,8 @@ class MetaLearner(eqx.Module):
         `scale_initial_state`; `kwargs` go to the constructor.
         """
         template = SyntheticContextualBandit.for_environment(
-            key, real_env, hidden_size=hidden_size, scale_reward_input=scale_reward_input,
-            scale_initial_state=scale_initial_state,
+            real_env, hidden_size=hidden_size, scale_reward_input=scale_reward_input,
+            scale_initial_state=scale_initial_state, key=key,
         )
         return cls(real_env, inner_loop, template, **kwargs)
 

@@ -130,10 +130,10 @@ def build_template(config: MetaLearnConfig, real_env: AbstractEnvironment):
     kwargs = {"hidden_size": config.hidden_size, **config.environment_kwargs}
     if config.environment == "bandit":
         return SyntheticContextualBandit.for_environment(
-            key, real_env, scale_reward_input=config.scale_reward_input,
-            scale_initial_state=config.scale_initial_state, **kwargs)
+            real_env, scale_reward_input=config.scale_reward_input,
+            scale_initial_state=config.scale_initial_state, **kwargs, key=key)
     if config.environment == "mdp":
-        return SyntheticMDP.for_environment(key, real_env, **kwargs)
+        return SyntheticMDP.for_environment(real_env, **kwargs, key=key)
     return RewardNetwork(real_env, key=key, **kwargs)
 
 
