@@ -21,7 +21,7 @@ from synthax.meta import MetaLearner, InnerLoop
 from tests.conftest import TINY_PPO
 agent = PPO(**{**TINY_PPO, "total_timesteps": 400, "num_steps": 25, "learning_rate": 0.05})
 learner = MetaLearner.for_bandit(make("CartPole-v1"), InnerLoop(agent),
-                                 jax.random.PRNGKey(0), hidden_size=8, population_size=8,
+                                 key=jax.random.PRNGKey(0), hidden_size=8, population_size=8,
                                  sigma_init=1.0, num_eval_episodes=2, num_mean_eval_seeds=2,
                                  sharding=population_sharding(8))
 state = learner.init(jax.random.PRNGKey(1))
@@ -29,19 +29,20 @@ population, _ = learner.strategy.ask(jax.random.PRNGKey(2), state.es_state, stat
 scores = eqx.filter_jit(learner.inner_loop.population_fitness)(
     learner.from_parameters(population), learner.real_env, state.generation,
     jax.random.PRNGKey(3), 2, sharding=learner.sharding)
-# Without a sharding the library adds no constraint: the scores stay on the inputs' device.
-plain = eqx.filter_jit(learner.inner_loop.population_fitness)(
-    learner.from_parameters(jax.device_put(population, jax.devices()[0])), learner.real_env,
-    jax.device_put(state.generation, jax.devices()[0]),
-    jax.random.PRNGKey(3), 2)
 state, metrics = eqx.filter_jit(learner.step)(state)
 mean = jax.tree.leaves(learner.strategy.get_mean(state.es_state))
 spread = eqx.filter_jit(lambda x: shard_population(x, population_sharding(4)) * 2)(
     jnp.ones((4, 3)))
+# Without a sharding the library adds no constraint: the result stays on the input's device.
+plain = eqx.filter_jit(lambda x: shard_population(x, None) * 2)(
+    jax.device_put(jnp.ones((4, 3)), jax.devices()[0]))
+unsharded = MetaLearner.for_bandit(make("CartPole-v1"), InnerLoop(agent),
+                                   key=jax.random.PRNGKey(0), hidden_size=8, population_size=8)
 print(json.dumps({"devices": len(jax.devices()),
                   "shards": len(spread.sharding.device_set),
                   "plain_shards": len(plain.sharding.device_set),
-                  "plain_scores": [float(x) for x in plain],
+                  "unsharded_state_devices": len(
+                      unsharded.init(jax.random.PRNGKey(1)).key.sharding.device_set),
                   "scores": [float(x) for x in scores],
                   "mean_sum": float(sum(jnp.sum(x) for x in mean)),
                   "metrics": {k: float(v) for k, v in metrics.items()}}))
@@ -61,8 +62,9 @@ def test_population_sharded_over_two_cpu_devices_gives_the_same_generation():
     one, two = _run("1"), _run("2")
     assert (one["devices"], one["shards"]) == (1, 1)
     assert (two["devices"], two["shards"]) == (2, 2)
-    assert two["plain_shards"] == 1  # no sharding given, none imposed
-    np.testing.assert_allclose(two["plain_scores"], one["scores"], rtol=1e-4, atol=1e-4)
+    # No sharding given, none imposed: nothing is split or copied over the devices.
+    assert two["plain_shards"] == 1 and two["unsharded_state_devices"] == 1
+    assert one["unsharded_state_devices"] == 1
     assert len(set(one["scores"])) > 1  # the candidates differ, so the comparison means something
     np.testing.assert_allclose(two["scores"], one["scores"], rtol=1e-4, atol=1e-4)
     np.testing.assert_allclose(two["mean_sum"], one["mean_sum"], rtol=1e-4)
