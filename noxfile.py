@@ -8,7 +8,9 @@ from pathlib import Path
 import nox
 
 nox.options.sessions = ["tests", "lint"]
-nox.options.default_venv_backend = "venv"
+# uv where it is installed (CI installs it: a fresh environment in about a tenth of pip's time),
+# else the standard library's venv with pip.
+nox.options.default_venv_backend = "uv|venv"
 
 LOCK = "requirements.lock"
 PYTEST = ["pytest", "-n", "2", "--dist", "loadfile", "--durations", "15"]

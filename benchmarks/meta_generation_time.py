@@ -1,11 +1,11 @@
-"""Seconds per meta-learning generation at the peer's scale, and compile seconds.
+"""Seconds per meta-learning generation at synthetic-gymnax's scale, and compile seconds.
 
 One generation of `MetaLearner.step` on CartPole-v1: SNES with population 128; each member's
 fitness trains PPO with random hyperparameters for 10k steps on a synthetic contextual bandit
-(the peer's inner-loop sizes: 5 envs x 100 steps, 10 epochs, 10 minibatches) and evaluates it on
-50 real episodes of up to 500 steps. The mean environment is evaluated with 1 agent (the peer's
-measured generation has no mean evaluation). The peer measured 24 s per generation on this kind
-of machine (`../shared/REFERENCE.md`); the issue aims for <= 12 s.
+(synthetic-gymnax's inner-loop sizes: 5 envs x 100 steps, 10 epochs, 10 minibatches) and
+evaluates it on 50 real episodes of up to 500 steps. The mean environment is evaluated with 1
+agent (synthetic-gymnax's measured generation has no mean evaluation). synthetic-gymnax's own
+code took 24 s per generation on a 2-core CPU (docs/reproducing.md).
 
 By default it measures twice, each in a fresh process: with JAX's single CPU device
 (`SYNTHAX_CPU_DEVICES=1`, the baseline) and with one CPU device per core, the population split

@@ -5,8 +5,11 @@ hyperparameters for 10k steps in each arm and evaluate each on 16 real episodes 
 report the IQM with 95% stratified-bootstrap intervals. The arms: synthax's own environment (a
 finished or checkpointed run in `experiments/runs/<name>/`), synthetic-gymnax's (imported from
 its wheel as data) and the real environment itself. Every arm draws the same hyperparameters and
-seeds. Results go to `experiments/results/brax/<name>/` after each (algorithm, arm) cell, and
-measured cells are reused unless `--force`, so an interrupted run loses at most one cell.
+seeds. The real environment runs on synthax's default backend for the task unless `--backend`
+names another (synthetic-gymnax learned and reported on brax's generalized backend, a different
+physics from spring's). Results go to `experiments/results/brax/<name>/<backend>/` after each
+(algorithm, arm) cell, and measured cells are reused unless `--force`, so an interrupted run
+loses at most one cell.
 
     pip download --no-deps synthetic-gymnax==0.0.1 -d sg
     pip install -e '.[brax]'
@@ -22,7 +25,7 @@ from synthax.checkpoints import import_from_wheel, load_environment, read_header
 from synthax.checkpoints.io import atomic_write_text
 from synthax.compilation_cache import enable_compilation_cache
 from synthax.envs import make
-from synthax.envs.brax_env import BRAX_ENVS
+from synthax.envs.brax_env import BRAX_ENVS, DEFAULT_BACKENDS
 from synthax.meta import MetaLearnConfig, compare_environments, write_results
 from synthax.parallel import population_sharding, restart_with_cpu_devices
 
@@ -62,18 +65,20 @@ def synthax_env(name):
         return None, "no run yet"
     config = MetaLearnConfig.from_dict(json.loads((run / "config.json").read_text()))
     generation = int(read_header(run / "env.eqx")["metadata"]["generation"])
-    scale = (f"population {config.population_size}, {config.num_eval_episodes} evaluation "
-             f"episodes, generation {generation} of {config.generations}")
+    backend = config.env_kwargs.get("backend", DEFAULT_BACKENDS[name])
+    scale = (f"{', '.join(config.agents)} inner loop, population {config.population_size}, "
+             f"{config.num_eval_episodes} evaluation episodes, generation {generation} of "
+             f"{config.generations}, learned on the {backend} backend")
     return load_environment(run / "env.eqx", name), scale
 
 
-def evaluate_env(name, wheel, runs, episodes, arms_wanted, force):
+def evaluate_env(name, wheel, runs, episodes, arms_wanted, force, backend=None):
     """Measure the missing arms of one environment, one arm at a time, saving after each."""
-    out = ROOT / "experiments" / "results" / "brax" / name
+    real = make(name) if backend is None else make(name, backend=backend)
+    out = ROOT / "experiments" / "results" / "brax" / name / real.backend
     results = {"rows": [], "returns": {}, "metadata": {}}
     if (out / "results.json").exists() and not force:
         results = json.loads((out / "results.json").read_text())
-    real = make(name)
     metadata = {"runs": runs, "episodes": episodes, "seed": 0, "backend": real.backend,
                 "time_limit": real.time_limit}
     if results["metadata"] and {k: results["metadata"].get(k) for k in metadata} != metadata:
@@ -112,7 +117,7 @@ def env_section(name, results):
     meta = results["metadata"]
     rows = {(r["algorithm"], r["arm"]): r for r in results["rows"]}
     lines = [
-        f"## {name}", "",
+        f"## {name}, {meta.get('backend')} backend", "",
         f"Real environment: brax `{name}`, {meta.get('backend')} backend, "
         f"{meta.get('time_limit')}-step episodes. synthax's environment: "
         f"{meta.get('synthax_scale')}.", "",
@@ -140,6 +145,9 @@ def main():
                         help="synthetic_gymnax-0.0.1-py3-none-any.whl (pip download)")
     parser.add_argument("--only", nargs="*", choices=BRAX_ENVS, default=list(BRAX_ENVS))
     parser.add_argument("--arms", nargs="*", choices=ARMS, default=list(ARMS))
+    parser.add_argument("--backend", default=None,
+                        help="brax backend of the real environment (default: synthax's for "
+                             "each task, synthax.envs.brax_env.DEFAULT_BACKENDS)")
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--episodes", type=int, default=16)
     parser.add_argument("--force", action="store_true", help="remeasure cached arms")
@@ -149,11 +157,12 @@ def main():
     enable_compilation_cache()
     if not args.page_only:
         for name in args.only:  # in the order given
-            evaluate_env(name, args.wheel, args.runs, args.episodes, args.arms, args.force)
+            evaluate_env(name, args.wheel, args.runs, args.episodes, args.arms, args.force,
+                         args.backend)
     sections = []
     for name in BRAX_ENVS:
-        out = ROOT / "experiments" / "results" / "brax" / name / "results.json"
-        if out.exists():
+        for out in sorted((ROOT / "experiments" / "results" / "brax" / name).glob(
+                "*/results.json")):
             sections += env_section(name, json.loads(out.read_text()))
     intro = [
         "## Results", "",

@@ -212,7 +212,7 @@ def train(
         raise _usage_error(error) from None
     # Agents train in whole iterations: PPO in rollouts of num_envs * num_steps steps, the
     # others num_envs steps at a time; a --steps that is not a multiple is refused.
-    per_iteration = learner.batch_size if isinstance(learner, PPO) else learner.num_envs
+    per_iteration = learner.rollout_size if isinstance(learner, PPO) else learner.num_envs
     steps_run = learner.num_iterations * per_iteration
     if steps is not None and steps_run != steps:
         lower, upper = steps_run, steps_run + per_iteration

@@ -21,7 +21,7 @@ population per core. The same sharding spreads a population over several GPUs.
   `InnerLoop.population_fitness`, `InnerLoop.evaluate` or `compare_environments` shards only
   when given a `sharding`, which the `synthax` command and the scripts pass.
 
-Measured on a 2-core CPU: `benchmarks/meta_generation_time.py` (see the README).
+Measured on a 2-core CPU: `benchmarks/meta_generation_time.py` (docs/reproducing.md).
 """
 
 import os

@@ -40,12 +40,16 @@ def test_round_robin_cycles_algorithms_in_one_compiled_step():
     assert seen == [0, 1, 2, 0]
 
 
-def test_all_schedule_averages_every_algorithm():
-    learner = build_learner(multi_config(agents=["ppo", "dqn"], schedule="all", agent_kwargs={
-        "ppo": dict(TINY_PPO), "dqn": dict(TINY_DQN)}))
+def test_all_schedule_with_several_rollouts_per_member():
+    # One compiled generation for both paths (each whole-generation compile costs ~40 s here):
+    # every algorithm each generation, and two hyperparameter draws per member.
+    learner = build_learner(multi_config(
+        agents=["ppo", "dqn"], schedule="all", num_rollouts=2,
+        agent_kwargs={"ppo": dict(TINY_PPO), "dqn": dict(TINY_DQN)}))
+    assert learner.num_rollouts == 2
     state, metrics = eqx.filter_jit(learner.step)(learner.init(jax.random.PRNGKey(0)))
     assert int(metrics["algorithm"]) == -1
-    assert bool(jnp.isfinite(metrics["fitness_mean"]))
+    assert all(bool(jnp.isfinite(v)) for v in metrics.values())
 
 
 def test_random_hyperparameters_are_drawn_from_the_search_space():
@@ -183,11 +187,3 @@ def test_num_rollouts_scores_each_member_by_the_mean_of_its_draws():
         loop.population_fitness(envs, real, generation, key, 2, 0)
     with pytest.raises(ValueError, match="num_rollouts must be >= 1"):
         MetaLearnConfig(num_rollouts=0)
-
-
-def test_a_generation_with_several_rollouts_per_member():
-    learner = build_learner(multi_config(agents=["ppo", "dqn"], num_rollouts=2, agent_kwargs={
-        "ppo": dict(TINY_PPO), "dqn": dict(TINY_DQN)}))
-    assert learner.num_rollouts == 2
-    state, metrics = eqx.filter_jit(learner.step)(learner.init(jax.random.PRNGKey(0)))
-    assert all(bool(jnp.isfinite(v)) for v in metrics.values())

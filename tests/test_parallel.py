@@ -9,7 +9,8 @@ import pytest
 from synthax.parallel import ENV_VAR, requested_cpu_devices
 
 # Tiny PPO meta-learning (population 8): prints the device count, the sharding of a
-# population-shaped array, every candidate's fitness, and one generation's result.
+# population-shaped array, and one generation's result (fitness statistics of the population,
+# the mean's return, the new search mean).
 SCRIPT = """
 import json, jax, jax.numpy as jnp, equinox as eqx
 import synthax
@@ -25,10 +26,6 @@ learner = MetaLearner.for_bandit(make("CartPole-v1"), InnerLoop(agent),
                                  sigma_init=1.0, num_eval_episodes=2, num_mean_eval_seeds=2,
                                  sharding=population_sharding(8))
 state = learner.init(jax.random.PRNGKey(1))
-population, _ = learner.strategy.ask(jax.random.PRNGKey(2), state.es_state, state.es_params)
-scores = eqx.filter_jit(learner.inner_loop.population_fitness)(
-    learner.from_parameters(population), learner.real_env, state.generation,
-    jax.random.PRNGKey(3), 2, sharding=learner.sharding)
 state, metrics = eqx.filter_jit(learner.step)(state)
 mean = jax.tree.leaves(learner.strategy.get_mean(state.es_state))
 spread = eqx.filter_jit(lambda x: shard_population(x, population_sharding(4)) * 2)(
@@ -43,7 +40,6 @@ print(json.dumps({"devices": len(jax.devices()),
                   "plain_shards": len(plain.sharding.device_set),
                   "unsharded_state_devices": len(
                       unsharded.init(jax.random.PRNGKey(1)).key.sharding.device_set),
-                  "scores": [float(x) for x in scores],
                   "mean_sum": float(sum(jnp.sum(x) for x in mean)),
                   "metrics": {k: float(v) for k, v in metrics.items()}}))
 """
@@ -65,8 +61,8 @@ def test_population_sharded_over_two_cpu_devices_gives_the_same_generation():
     # No sharding given, none imposed: nothing is split or copied over the devices.
     assert two["plain_shards"] == 1 and two["unsharded_state_devices"] == 1
     assert one["unsharded_state_devices"] == 1
-    assert len(set(one["scores"])) > 1  # the candidates differ, so the comparison means something
-    np.testing.assert_allclose(two["scores"], one["scores"], rtol=1e-4, atol=1e-4)
+    # The candidates score differently, so equal statistics mean something.
+    assert one["metrics"]["fitness_max"] > one["metrics"]["fitness_min"]
     np.testing.assert_allclose(two["mean_sum"], one["mean_sum"], rtol=1e-4)
     for name, value in one["metrics"].items():
         np.testing.assert_allclose(two["metrics"][name], value, rtol=1e-4, atol=1e-4,

@@ -82,26 +82,27 @@ class PPO(AbstractAgent):
                      "num_minibatches", "hidden_size"):
             if getattr(self, name) < 1:
                 raise ValueError(f"PPO.{name} must be >= 1, got {getattr(self, name)}")
-        if self.batch_size % self.num_minibatches:
+        if self.rollout_size % self.num_minibatches:
             raise ValueError(
-                f"num_envs * num_steps = {self.batch_size} must be divisible by "
+                f"num_envs * num_steps = {self.rollout_size} must be divisible by "
                 f"num_minibatches = {self.num_minibatches}"
             )
-        if self.total_timesteps < self.batch_size:
+        if self.total_timesteps < self.rollout_size:
             raise ValueError(
                 f"total_timesteps = {self.total_timesteps} is less than one rollout "
-                f"(num_envs * num_steps = {self.batch_size})"
+                f"(num_envs * num_steps = {self.rollout_size})"
             )
 
     @property
-    def batch_size(self) -> int:
-        """Transitions per iteration: `num_envs * num_steps`."""
+    def rollout_size(self) -> int:
+        """Transitions per iteration (one rollout): `num_envs * num_steps` (CleanRL's PPO calls it
+        `batch_size`; here `batch_size` is only ever a replay sample, in the off-policy agents)."""
         return self.num_envs * self.num_steps
 
     @property
     def num_iterations(self) -> int:
         """Rollout-and-update iterations: `total_timesteps // (num_envs * num_steps)`."""
-        return self.total_timesteps // self.batch_size
+        return self.total_timesteps // self.rollout_size
 
     def _optimizer(self) -> optax.GradientTransformation:
         total = self.num_iterations * self.num_epochs * self.num_minibatches
@@ -206,7 +207,7 @@ class PPO(AbstractAgent):
             "obs": traj["obs"], "action": traj["action"], "log_prob": traj["log_prob"],
             "advantages": advantages, "targets": targets, "values": values,
         }
-        data = jax.tree.map(lambda x: x.reshape((self.batch_size,) + x.shape[2:]), data)
+        data = jax.tree.map(lambda x: x.reshape((self.rollout_size,) + x.shape[2:]), data)
         optimizer = self._optimizer()
         params, static = eqx.partition(state.model, eqx.is_inexact_array)
 
@@ -218,7 +219,7 @@ class PPO(AbstractAgent):
             return (optax.apply_updates(params, updates), opt_state), aux
 
         def epoch(carry, k):
-            perm = jax.random.permutation(k, self.batch_size)
+            perm = jax.random.permutation(k, self.rollout_size)
             batches = jax.tree.map(
                 lambda x: x[perm].reshape((self.num_minibatches, -1) + x.shape[1:]), data
             )
