@@ -184,7 +184,7 @@ def frozen_space(space: SearchSpace) -> tuple[tuple[str | tuple[str, ...], tuple
                              f"numbers or booleans, got {values!r}")
         if isinstance(names, str) and "," in names:  # "a,b": fields set to one draw (JSON keys)
             names = tuple(n.strip() for n in names.split(","))
-        frozen.append((tuple(names) if isinstance(names, list) else names, values))
+        frozen.append((names, values))
     return tuple(frozen)
 
 
