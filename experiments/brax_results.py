@@ -87,7 +87,8 @@ def evaluate_env(name, wheel, runs, episodes, arms_wanted, force, backend=None):
     if env is not None and results["metadata"].get("synthax_scale") != scale:
         results["rows"] = [r for r in results["rows"] if r["arm"] != "synthax"]
     metadata["synthax_scale"] = scale
-    metadata["synthetic_gymnax_wheel"] = Path(wheel).name if wheel else None
+    metadata["synthetic_gymnax_wheel"] = (Path(wheel).name if wheel else
+                                          results["metadata"].get("synthetic_gymnax_wheel"))
     config = MetaLearnConfig.from_file(ROOT / "experiments" / "configs" / f"{name}.yaml")
     done = {(r["algorithm"], r["arm"]) for r in results["rows"]}
     for arm in arms_wanted:

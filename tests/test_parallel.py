@@ -112,3 +112,23 @@ def test_import_synthax_leaves_jax_configuration_alone():
         results.append(json.loads(out.stdout.strip().splitlines()[-1]))
     assert results[0] == [-1, -1, 1]
     assert results[1] == 2
+
+
+def test_the_synthax_command_splits_the_cpu_by_default():
+    """The console script (argv[0] `synthax`) re-runs itself on `SYNTHAX_CPU_DEVICES` devices
+    (by default one per core); the same `main()` called from other code leaves JAX alone."""
+    script = ("import sys, jax\n"
+              "sys.argv = [sys.argv[1], 'envs']\n"
+              "from synthax.cli import main\n"
+              "try:\n    main()\nexcept SystemExit:\n    pass\n"
+              "print('DEVICES', len(jax.devices()))\n")
+    counts = {}
+    for name, devices in (("synthax", "2"), ("synthax", "1"), ("my_program", "2")):
+        env = {**os.environ, ENV_VAR: devices, "JAX_PLATFORMS": "cpu"}
+        env.pop("XLA_FLAGS", None)
+        out = subprocess.run([sys.executable, "-c", script, name], env=env, capture_output=True,
+                             text=True, timeout=300)
+        assert out.returncode == 0, out.stderr[-3000:]
+        assert "CartPole-v1" in out.stdout  # the command ran
+        counts[name, devices] = int(out.stdout.strip().splitlines()[-1].split()[1])
+    assert counts == {("synthax", "2"): 2, ("synthax", "1"): 1, ("my_program", "2"): 1}
