@@ -27,7 +27,7 @@ import jax
 
 from synthax.meta import MetaLearnConfig
 from synthax.meta.run import build_learner
-from synthax.parallel import FORCE_FLAG, restart_with_cpu_devices
+from synthax.parallel import restart_with_cpu_devices
 
 
 def main():
@@ -81,10 +81,7 @@ def measure_in_subprocess(args, devices: int) -> dict:
     command = [sys.executable, __file__, "--population-size", str(args.population_size),
                "--generations", str(args.generations), "--env", args.env,
                "--devices", str(devices)]
-    # This process may run under the device-count flag restart_with_cpu_devices() set; the
-    # child asks for its own count.
-    flags = [f for f in os.environ.get("XLA_FLAGS", "").split() if not f.startswith(FORCE_FLAG)]
-    env = {**os.environ, "SYNTHAX_CPU_DEVICES": str(devices), "XLA_FLAGS": " ".join(flags)}
+    env = {**os.environ, "SYNTHAX_CPU_DEVICES": str(devices)}
     out = subprocess.run(command, env=env, capture_output=True, text=True, check=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
 

@@ -91,6 +91,9 @@ def configure_cpu_devices() -> int | None:
 
 
 FORCE_FLAG = "--xla_force_host_platform_device_count"
+# The flag `restart_with_cpu_devices` added, so that a child process which inherits it (and may
+# ask for another `SYNTHAX_CPU_DEVICES`) does not take it for the user's choice.
+OWN_FLAG_VAR = "SYNTHAX_XLA_DEVICE_FLAG"
 
 
 def restart_with_cpu_devices() -> None:
@@ -101,28 +104,41 @@ def restart_with_cpu_devices() -> None:
     device, after which the count cannot change in the process. So when more devices are
     asked for and JAX is running on the CPU with fewer, this re-executes the program's own
     command line (`sys.orig_argv`, the same process id) with `XLA_FLAGS` asking XLA for the
-    count; the new process finds the flag set and goes on. It returns without doing anything
+    count; the new process finds the flag set and goes on. A child process inherits the flag;
+    when it asks for another count (its own `SYNTHAX_CPU_DEVICES`), it re-runs itself with that
+    count instead, since the flag was synthax's, not the user's. It returns without doing anything
     when the count is 1, when the user chose a count (`jax_num_cpu_devices` or the XLA flag),
     or when JAX runs on an accelerator; before JAX starts it only sets `jax_num_cpu_devices`.
 
     **Raises:** `ValueError` for a bad `SYNTHAX_CPU_DEVICES`.
     """
     count = requested_cpu_devices()
-    if count == 1 or jax.config.jax_num_cpu_devices != -1:
+    if jax.config.jax_num_cpu_devices != -1:
         return
-    flags = os.environ.get("XLA_FLAGS", "")
-    if FORCE_FLAG in flags:
-        return
-    try:
-        jax.config.update("jax_num_cpu_devices", count)
-        return
-    except RuntimeError:  # a JAX backend is already running
-        pass
-    if jax.default_backend() != "cpu" or len(jax.devices()) >= count:
+    flags = os.environ.get("XLA_FLAGS", "").split()
+    own = os.environ.get(OWN_FLAG_VAR)
+    inherited = bool(own) and own in flags  # set by this function in a parent process
+    if inherited:
+        flags.remove(own)
+        if own == f"{FORCE_FLAG}={count}":  # already on the count asked for (the re-run)
+            return
+    elif count == 1 or any(f.startswith(FORCE_FLAG) for f in flags):
+        return  # nothing to split, or the user chose the count
+    else:
+        try:
+            jax.config.update("jax_num_cpu_devices", count)
+            return
+        except RuntimeError:  # a JAX backend is already running
+            pass
+    if jax.default_backend() != "cpu" or (not inherited and len(jax.devices()) >= count):
         return
     sys.stdout.flush()
     sys.stderr.flush()
-    env = {**os.environ, "XLA_FLAGS": f"{flags} {FORCE_FLAG}={count}".strip()}
+    env = {k: v for k, v in os.environ.items() if k != OWN_FLAG_VAR}
+    if count > 1:
+        flags.append(f"{FORCE_FLAG}={count}")
+        env[OWN_FLAG_VAR] = flags[-1]
+    env["XLA_FLAGS"] = " ".join(flags)
     os.execve(sys.executable, list(sys.orig_argv), env)
 
 

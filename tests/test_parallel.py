@@ -126,3 +126,24 @@ def test_the_synthax_command_splits_the_cpu_by_default():
         assert "metalearn" in out.stdout  # the command ran
         counts[name, devices] = int(out.stdout.strip().splitlines()[-1].split()[1])
     assert counts == {("synthax", "2"): 2, ("my_program", "2"): 1}
+
+
+def test_a_child_process_asks_for_its_own_device_count():
+    """A program split by `restart_with_cpu_devices` passes its XLA flag on to the processes it
+    starts; a child that asks for another `SYNTHAX_CPU_DEVICES` gets that count, not the
+    parent's (`benchmarks/meta_generation_time.py` measures 1 device from a 2-device parent)."""
+    child = ("import jax, synthax\n"
+             "synthax.parallel.restart_with_cpu_devices()\n"
+             "print(len(jax.devices()))\n")
+    parent = ("import os, subprocess, sys, jax, synthax\n"
+              "synthax.parallel.restart_with_cpu_devices()\n"
+              f"env = {{**os.environ, {ENV_VAR!r}: '1'}}\n"
+              "out = subprocess.run([sys.executable, '-c', sys.argv[1]], env=env, check=True,\n"
+              "                     capture_output=True, text=True).stdout.split()[-1]\n"
+              "print(len(jax.devices()), out)\n")
+    env = {**os.environ, ENV_VAR: "2", "JAX_PLATFORMS": "cpu"}
+    env.pop("XLA_FLAGS", None)
+    out = subprocess.run([sys.executable, "-c", parent, child], env=env, capture_output=True,
+                         text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert out.stdout.split()[-2:] == ["2", "1"]
