@@ -2,6 +2,7 @@
 
 import importlib
 import json
+import os
 import sys
 import time
 import traceback
@@ -104,12 +105,54 @@ def metalearn(
                                 "(replacing synthax's run files there, and nothing else).")
     ] = False,
     progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
+    distributed: Annotated[
+        bool, typer.Option(help="Run as one of several processes (one per host or GPU) with "
+                                "jax.distributed, which detects SLURM and Open MPI; or give "
+                                "--coordinator, --num-processes and --process-id.")
+    ] = False,
+    coordinator: Annotated[
+        str | None, typer.Option(help="HOST:PORT of process 0, for --distributed by hand.",
+                                 rich_help_panel="Several processes")
+    ] = None,
+    num_processes: Annotated[
+        int | None, typer.Option(help="How many processes run, for --distributed by hand.",
+                                 rich_help_panel="Several processes")
+    ] = None,
+    process_id: Annotated[
+        int | None, typer.Option(help="This process's index, 0 to --num-processes - 1.",
+                                 rich_help_panel="Several processes")
+    ] = None,
 ) -> None:
-    """Meta-learn a synthetic contextual bandit for ENV and evaluate it.
+    """Meta-learn a synthetic environment for ENV and evaluate it.
 
     Writes the checkpoint (env.eqx), log.jsonl and summary.json to the run folder. A folder
     holding files synthax did not write is refused (pass a new one, or --force).
+
+    With --distributed, every process runs this same command; the population is split over
+    the devices of all of them and process 0 writes the run folder, which every process must
+    see (a shared file system). Each process has one CPU device unless SYNTHAX_CPU_DEVICES
+    says otherwise.
     """
+    import jax
+
+    from synthax import distributed as dist
+
+    by_hand = (coordinator, num_processes, process_id)
+    if (distributed or any(v is not None for v in by_hand)) and not dist.relaunched():
+        if any(v is not None for v in by_hand) and any(v is None for v in by_hand):
+            raise typer.BadParameter("--coordinator, --num-processes and --process-id go "
+                                     "together (or pass --distributed alone on SLURM or Open "
+                                     "MPI)")
+        if out is None:
+            raise typer.BadParameter("--distributed needs --out: every process must name the "
+                                     "same run folder")
+        from synthax.parallel import ENV_VAR, requested_cpu_devices
+
+        try:
+            cpu_devices = requested_cpu_devices() if os.environ.get(ENV_VAR) else None
+            dist.relaunch(coordinator, num_processes, process_id, cpu_devices)
+        except ValueError as error:
+            raise _usage_error(error) from None
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -141,12 +184,15 @@ def metalearn(
             f"{cfg.env_id}-{datetime.now().strftime('%Y%m%d-%H%M%S')}"
         )
     _setup_jax()
-    console = Console(stderr=True)
-    console.print(f"[bold]synthax metalearn[/] {cfg.env_id} -> {out}")
+    writer = dist.is_writer()
+    console = Console(stderr=True, quiet=not writer)  # one display, process 0's
+    where = f" ({jax.process_count()} processes)" if jax.process_count() > 1 else ""
+    console.print(f"[bold]synthax metalearn[/] {cfg.env_id} -> {out}{where}")
     done = latest_generation(out) if resume else 0
     with Progress(
         TextColumn("generation"), MofNCompleteColumn(), BarColumn(), TimeElapsedColumn(),
-        TextColumn("{task.fields[info]}"), console=console, disable=not progress,
+        TextColumn("{task.fields[info]}"), console=console,
+        disable=not (progress and writer),
     ) as bar:
         task = bar.add_task("meta", total=cfg.generations, completed=done, info="compiling...")
 
@@ -165,7 +211,8 @@ def metalearn(
             raise _usage_error(error) from None
     console.print(json.dumps({k: summary[k] for k in ("generations", "wall_seconds",
                                                        "compile_seconds", "eval")}, indent=2))
-    typer.echo(str(out / "summary.json"))
+    if writer:
+        typer.echo(str(out / "summary.json"))
 
 
 @app.command()
@@ -369,9 +416,11 @@ def main() -> None:
     keeps one), so that a population is spread over the cores. Called from other Python code,
     it leaves JAX as it is; `import synthax` never changes it.
     """
+    from synthax.distributed import relaunched
     from synthax.parallel import restart_with_cpu_devices
 
-    if Path(sys.argv[0]).name in ("synthax", "cli.py"):
+    # A process `synthax metalearn --distributed` started has its devices already.
+    if Path(sys.argv[0]).name in ("synthax", "cli.py") and not relaunched():
         try:
             restart_with_cpu_devices()
         except ValueError as error:  # a bad SYNTHAX_CPU_DEVICES

@@ -30,6 +30,7 @@ from typing import Any
 
 import equinox as eqx
 import jax
+import numpy as np
 from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
 ENV_VAR = "SYNTHAX_CPU_DEVICES"
@@ -183,9 +184,29 @@ def shard_population(tree: Any, sharding: Any) -> Any:
 def replicate(tree: Any, sharding: Any) -> Any:
     """`tree`'s array leaves copied to every device of `sharding` (so that a jitted step whose
     outputs are replicated over those devices takes back inputs of the same sharding, and
-    compiles once); `tree` unchanged when `sharding` is `None` or spans one device."""
+    compiles once); `tree` unchanged when `sharding` is `None` or spans one device. When the
+    devices belong to several processes (`synthax.distributed`), every process must call it
+    with the same values: each becomes this process's copy of a global array."""
     if sharding is None or len(sharding.device_set) < 2:
         return tree
     devices = sorted(sharding.device_set, key=lambda d: d.id)
     everywhere = NamedSharding(Mesh(devices, (AXIS,)), PartitionSpec())
-    return jax.tree.map(lambda x: jax.device_put(x, everywhere) if eqx.is_array(x) else x, tree)
+    if everywhere.is_fully_addressable:  # one process
+        return jax.tree.map(
+            lambda x: jax.device_put(x, everywhere) if eqx.is_array(x) else x, tree)
+
+    def put(x: Any) -> Any:
+        # Devices of several processes (`synthax.distributed`): each process gives its own copy
+        # of the same value. (`jax.device_put` would compare them, and NaN leaves never equal.)
+        if not eqx.is_array(x):
+            return x
+        if isinstance(x, jax.core.Tracer):  # inside a trace (e.g. `eqx.filter_eval_shape`)
+            return jax.device_put(x, everywhere)
+        if isinstance(x, jax.Array) and not x.is_fully_addressable:
+            if x.sharding.is_equivalent_to(everywhere, x.ndim):
+                return x
+            x = x.addressable_data(0)  # a replicated global array: this process's copy
+        host = np.asarray(x)
+        return jax.make_array_from_callback(host.shape, everywhere, lambda index: host[index])
+
+    return jax.tree.map(put, tree)

@@ -19,6 +19,7 @@ A run folder is only written to by synthax: a new run refuses a folder that hold
 config, checkpoint and log are known to be good.
 """
 
+import contextlib
 import json
 import math
 import os
@@ -36,6 +37,7 @@ from synthax._version import __version__
 from synthax.agents import INNER_LOOP, make_agent
 from synthax.checkpoints import CheckpointError, load, read_header, save, save_environment
 from synthax.checkpoints.io import atomic_write_text
+from synthax.distributed import barrier, is_writer, to_host
 from synthax.envs import (
     AbstractEnvironment,
     RewardNetwork,
@@ -187,7 +189,7 @@ def final_evaluation(
         t0 = time.perf_counter()
         compiled = eqx.filter_jit(both).lower(env, key).compile()
         compile_seconds += time.perf_counter() - t0
-        synthetic, real_returns = jax.device_get(compiled(env, key))
+        synthetic, real_returns = to_host(compiled(env, key))
         steps = getattr(loop.agents[index], "total_timesteps", 0)
         tag = f"{steps // 1000}k" if steps % 1000 == 0 else str(steps)
         results[name] = {
@@ -331,6 +333,8 @@ def evolve(
     are deterministic) and their log lines rewritten; a torn last log line is dropped. Nothing
     is written before the checkpoint and the log have been read.
     Works for any synthetic environment the learner searches (bandit, MDP, reward network).
+    With several processes (`synthax.distributed`) every process calls it with the same
+    arguments; they all read the folder, and process 0 alone writes it.
 
     **Arguments:** `learner`; `out_dir`; `generations` (the total to reach); `seed` (the
     initial state's PRNG seed); `checkpoint_every`; `metadata` (JSON-serialisable, stored in
@@ -348,17 +352,22 @@ def evolve(
     state, elapsed, log_lines = (_start if _start is not None
                                  else _resume_point(learner, out, seed))
     start_generation = int(state.generation)
-    out.mkdir(parents=True, exist_ok=True)
-    _remove_temporaries(out)
-    atomic_write_text(log_path, "".join(ln + "\n" for ln in log_lines))
+    writer = is_writer()
+    barrier("synthax: run folder read")  # every process has read it before it changes
+    if writer:
+        out.mkdir(parents=True, exist_ok=True)
+        _remove_temporaries(out)
+        atomic_write_text(log_path, "".join(ln + "\n" for ln in log_lines))
 
     def checkpoint(state: MetaState, elapsed: float) -> None:
         header = {**(metadata or {}), "kind": "meta_state", "generation": int(state.generation),
                   "wall_seconds": elapsed}
         if on_checkpoint is not None:
             on_checkpoint(state)
-        _rotate(out)
-        save(state_path, state, header)
+        host_state = to_host(state)  # on every process: a collective for split arrays
+        if writer:
+            _rotate(out)
+            save(state_path, host_state, header)
 
     t_start = time.perf_counter()
     compile_seconds = 0.0
@@ -366,15 +375,18 @@ def evolve(
         t0 = time.perf_counter()
         step = eqx.filter_jit(learner.step).lower(state).compile()
         compile_seconds += time.perf_counter() - t0
-        # Where each generation ran (a resumed run may change machines): "cpu" or "gpu", and
-        # e.g. "2 x cpu" or "1 x NVIDIA H100 80GB HBM3".
+        # Where each generation ran (a resumed run may change machines): "cpu" or "gpu", e.g.
+        # "2 x cpu" or "1 x NVIDIA H100 80GB HBM3" (the devices of every process), and the
+        # number of processes.
         backend = jax.default_backend()
         devices = device_description()
-        with open(log_path, "a", encoding="utf-8") as log:
+        processes = jax.process_count()
+        with (open(log_path, "a", encoding="utf-8") if writer
+              else contextlib.nullcontext()) as log:
             for _ in range(start_generation, generations):
                 t_gen = time.perf_counter()
                 state, metrics = step(state)
-                metrics = jax.device_get(metrics)
+                metrics = to_host(metrics)
                 index = int(metrics.pop("algorithm"))
                 record = {
                     "generation": int(state.generation),
@@ -384,7 +396,9 @@ def evolve(
                 record.update({k: float(v) for k, v in metrics.items()})
                 record["seconds"] = time.perf_counter() - t_gen
                 record["backend"], record["devices"] = backend, devices
-                _append_line(log, json.dumps(record))
+                record["processes"] = processes
+                if log is not None:
+                    _append_line(log, json.dumps(record))
                 if on_generation is not None:
                     on_generation(record)
                 generation = record["generation"]
@@ -419,6 +433,11 @@ def run_metalearning(
     - `force`: start a new run in a folder that is not empty: files named as synthax's run
       files (`RUN_FILES`, the state checkpoints) are replaced, others are left alone.
 
+    With several processes (`synthax.distributed`, e.g. `synthax metalearn --distributed`)
+    every process calls it with the same arguments: the population is split over all their
+    devices (`jax.devices()`), every process checks and reads the folder, process 0 alone
+    writes it, and each returns once it is complete.
+
     **Returns:** the summary written to `summary.json`.
 
     **Raises:** `ConfigError` for a config that does not build (unknown environment, agent
@@ -435,22 +454,31 @@ def run_metalearning(
     if out.exists() and not out.is_dir():
         raise RunFolderError(f"{out} is a file, not a folder")
 
+    # With several processes (synthax.distributed) each checks the folder, and process 0 alone
+    # writes, after all of them have read it.
+    writer = is_writer()
     if resume:
         start = _check_resume(learner, config, out)
         requested = config.to_dict()
-        if _saved_config(out) != requested:  # a longer (or shorter) run of this configuration
+        stale = _saved_config(out) != requested  # a longer (or shorter) run of this config
+        barrier("synthax: run folder checked")
+        if stale and writer:
             atomic_write_text(out / CONFIG_FILE, json.dumps(requested, indent=2) + "\n")
     else:
         _check_new_run_folder(out, force)
-        start = None
-        out.mkdir(parents=True, exist_ok=True)
-        for path in [*_existing_states(out), out / SUMMARY_FILE]:  # a forced restart
-            path.unlink(missing_ok=True)
-        atomic_write_text(out / CONFIG_FILE, json.dumps(config.to_dict(), indent=2) + "\n")
+        barrier("synthax: run folder checked")
+        if writer:
+            out.mkdir(parents=True, exist_ok=True)
+            for path in [*_existing_states(out), out / SUMMARY_FILE]:  # a forced restart
+                path.unlink(missing_ok=True)
+            atomic_write_text(out / CONFIG_FILE, json.dumps(config.to_dict(), indent=2) + "\n")
+        start = (learner.init(jax.random.PRNGKey(config.seed)), 0.0, [])
 
     def save_mean(state: MetaState) -> None:
-        env_meta = {"generation": int(state.generation), "config": config.to_dict()}
-        save_environment(out / ENV_FILE, learner.mean_environment(state), config.env_id, env_meta)
+        env = to_host(learner.mean_environment(state))  # every process computes it
+        if writer:
+            env_meta = {"generation": int(state.generation), "config": config.to_dict()}
+            save_environment(out / ENV_FILE, env, config.env_id, env_meta)
 
     state, elapsed, compile_seconds = evolve(
         learner, out, config.generations, config.seed, config.checkpoint_every,
@@ -480,8 +508,10 @@ def run_metalearning(
     }
     if not all(math.isfinite(v["mean"]) for arms in evaluation.values() for v in arms.values()):
         raise FloatingPointError(f"final evaluation is not finite: {evaluation}")
-    atomic_write_text(out / SUMMARY_FILE, json.dumps(summary, indent=2) + "\n")
-    plot_meta_training(out / LOG_FILE, out / PLOT_FILE, title=f"{config.env_id}: {out.name}")
+    if writer:
+        atomic_write_text(out / SUMMARY_FILE, json.dumps(summary, indent=2) + "\n")
+        plot_meta_training(out / LOG_FILE, out / PLOT_FILE, title=f"{config.env_id}: {out.name}")
+    barrier("synthax: run written")  # the run folder is complete when any process returns
     return summary
 
 
