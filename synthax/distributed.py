@@ -50,7 +50,12 @@ if cpu_devices:
     jax.config.update("jax_num_cpu_devices", cpu_devices)
 if not os.environ.get("JAX_CPU_COLLECTIVES_IMPLEMENTATION"):
     jax.config.update("jax_cpu_collectives_implementation", "gloo")
-jax.distributed.initialize(**options)
+try:
+    jax.distributed.initialize(**options)
+except (ValueError, RuntimeError) as error:  # no cluster found, or a bad coordinator address
+    message = " ".join(str(error).split())
+    print(f"synthax: jax.distributed.initialize failed: {message}", file=sys.stderr)
+    sys.exit(2)
 sys.argv = sys.argv[1:]
 from synthax.cli import main
 main()
