@@ -1,4 +1,4 @@
-"""The `synthax` command line: `metalearn`, `train`, `evaluate`, `plot` and `envs`."""
+"""The `synthax` command line: `metalearn`, `tune`, `train`, `evaluate`, `plot` and `envs`."""
 
 import importlib
 import json
@@ -213,6 +213,171 @@ def metalearn(
                                                        "compile_seconds", "eval")}, indent=2))
     if writer:
         typer.echo(str(out / "summary.json"))
+
+
+@app.command()
+def tune(
+    config: Annotated[
+        Path | None, typer.Option(help="YAML or JSON file of MetaLearnConfig fields every trial "
+                                  "starts from (default: the cpu preset); its generations is "
+                                  "each trial's length.", exists=True, dir_okay=False)
+    ] = None,
+    space: Annotated[
+        Path | None, typer.Option(help="YAML or JSON file mapping MetaLearnConfig fields to "
+                                  "{low, high, log} or {choices} (default: "
+                                  "synthax.meta.tune.DEFAULT_SPACE: sigma_init, "
+                                  "population_size, strategy).", exists=True, dir_okay=False)
+    ] = None,
+    study: Annotated[
+        str, typer.Option(help="Optuna storage URL of the study, the same for every worker: "
+                               "sqlite:///study.db, postgresql://user:password@host/db, ...")
+    ] = "sqlite:///study.db",
+    study_name: Annotated[
+        str, typer.Option(help="The study's name in the storage; workers with the same "
+                               "--study and --study-name share it.")
+    ] = "synthax",
+    trials: Annotated[int, typer.Option(help="Trials this worker runs.")] = 10,
+    out: Annotated[
+        Path, typer.Option(help="Folder of the trials' run folders (trial-<number>/), the same "
+                                "for every worker.")
+    ] = Path("tuning"),
+    target: Annotated[
+        float | None, typer.Option(help="Minimise the generations until mean_return reaches "
+                                        "this, instead of maximising the last mean_return.")
+    ] = None,
+    seed: Annotated[
+        int | None, typer.Option(help="Seed of Optuna's TPE sampler; give each worker its own "
+                                      "(default: Optuna draws one).")
+    ] = None,
+    min_resource: Annotated[
+        int | None, typer.Option(help="Generations before the Hyperband pruner's first "
+                                      "decision (default: a tenth of generations; generations "
+                                      "turns pruning off).")
+    ] = None,
+    import_modules: Annotated[
+        list[str] | None, typer.Option("--import", help="Python module to import first, e.g. "
+                                       "one that calls gymnax.register for your own env.")
+    ] = None,
+    heartbeat_interval: Annotated[
+        int, typer.Option(help="Seconds between a running trial's heartbeats in the study.",
+                          rich_help_panel="Killed workers")
+    ] = 60,
+    grace_period: Annotated[
+        int | None, typer.Option(help="Seconds without a heartbeat after which a trial is a "
+                                      "killed worker's and is retried (default: twice "
+                                      "--heartbeat-interval).", rich_help_panel="Killed workers")
+    ] = None,
+    max_retry: Annotated[
+        int, typer.Option(help="Retries of one killed trial.", rich_help_panel="Killed workers")
+    ] = 3,
+    progress: Annotated[bool, typer.Option(help="Show progress bars.")] = True,
+) -> None:
+    """Tune a meta-learning config's settings with Optuna (learning_environments' third level).
+
+    learning_environments tuned its NES with BOHB; here Optuna's TPE sampler proposes the
+    settings in --space and a Hyperband pruner stops runs whose mean_return falls behind at
+    the same generation. Each trial is a run folder OUT/trial-<number>/ as synthax metalearn
+    writes it. Workers on several machines share one study: each runs this command with the
+    same --study, --study-name and --out. A killed worker's trial is retried by the next
+    trial any worker starts after --grace-period, resuming its folder from its checkpoint.
+    Prints the best trial (its params, value and folder) at the end.
+    """
+    import math
+
+    import optuna
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from synthax.checkpoints import CheckpointError
+    from synthax.meta import PRESETS, ConfigError, MetaLearnConfig
+    from synthax.meta.run import RunFolderError
+    from synthax.meta.tune import (
+        DEFAULT_SPACE,
+        StudyError,
+        TuneSpace,
+        best_trial_summary,
+        open_storage,
+        tune as run_tune,
+    )
+
+    for module in import_modules or []:
+        try:
+            importlib.import_module(module)
+        except ImportError as error:
+            raise _usage_error(error, f"--import {module}: ") from None
+    try:
+        cfg = PRESETS["cpu"] if config is None else MetaLearnConfig.from_file(config)
+    except ValueError as error:
+        raise _usage_error(error, "--config ") from None
+    try:
+        search = DEFAULT_SPACE if space is None else TuneSpace.from_file(space)
+        search.check(cfg)
+    except ConfigError as error:
+        raise _usage_error(error, "--space ") from None
+    for name, value in (("--trials", trials), ("--heartbeat-interval", heartbeat_interval),
+                        ("--grace-period", grace_period), ("--max-retry", max_retry)):
+        if value is not None and value < 1:
+            raise typer.BadParameter(f"{name} must be >= 1, got {value}")
+    if target is not None and not math.isfinite(target):
+        raise typer.BadParameter(f"--target must be a finite mean_return, got {target}")
+    if min_resource is not None and not 1 <= min_resource <= cfg.generations:
+        raise typer.BadParameter(f"--min-resource must be from 1 to the config's generations "
+                                 f"({cfg.generations}), got {min_resource}")
+    try:
+        open_storage(study, heartbeat_interval=heartbeat_interval, grace_period=grace_period,
+                     max_retry=max_retry)
+    except ValueError as error:
+        raise _usage_error(error, "--study ") from None
+    _setup_jax()
+    optuna.logging.set_verbosity(optuna.logging.WARNING)  # the bars say what INFO would
+    console = Console(stderr=True)
+    console.print(f"[bold]synthax tune[/] {cfg.env_id}: study {study_name!r}, {trials} trials "
+                  f"-> {out}")
+    with Progress(
+        TextColumn("{task.description}"), MofNCompleteColumn(), BarColumn(),
+        TimeElapsedColumn(), TextColumn("{task.fields[info]}"), console=console,
+        disable=not progress,
+    ) as bar:
+        trial_task = bar.add_task("trial", total=trials, info="")
+        generation_task = bar.add_task("generation", total=cfg.generations, info="compiling...")
+
+        def on_generation(number, record):
+            bar.update(generation_task, completed=record["generation"],
+                       info=f"trial {number} | mean env {record['mean_return']:.1f}")
+            if not progress:
+                console.print(json.dumps({"trial": number, **record}))
+
+        def on_trial(shared, trial):
+            counts = {}
+            for t in shared.get_trials(deepcopy=False):
+                counts[t.state.name.lower()] = counts.get(t.state.name.lower(), 0) + 1
+            try:
+                best = f"best {shared.best_value:.1f} (trial {shared.best_trial.number})"
+            except ValueError:
+                best = "no complete trial yet"
+            shown = ", ".join(f"{n} {state}" for state, n in sorted(counts.items()))
+            bar.update(trial_task, advance=1, info=f"{best} | study: {shown}")
+            done = bar.tasks[trial_task].completed >= trials
+            bar.reset(generation_task, info="done" if done else "next trial...")
+            if not progress:
+                console.print(json.dumps({"trial": trial.number, "state": trial.state.name,
+                                          "value": trial.value, "params": trial.params}))
+
+        try:
+            result = run_tune(
+                cfg, search, study_name=study_name, storage=study, n_trials=trials,
+                out_dir=out, target=target, seed=seed, min_resource=min_resource,
+                heartbeat_interval=heartbeat_interval, grace_period=grace_period,
+                max_retry=max_retry, on_generation=on_generation, on_trial=on_trial,
+            )
+        except (ConfigError, RunFolderError, CheckpointError, StudyError) as error:
+            raise _usage_error(error) from None
+    try:
+        summary = best_trial_summary(result)
+    except ValueError as error:
+        console.print(f"synthax tune: {_message(error)}")
+        raise typer.Exit(1) from None
+    typer.echo(json.dumps(summary, indent=2))
 
 
 @app.command()
