@@ -7,7 +7,7 @@ seconds of the generations up to it (from `log.jsonl`, compilation excluded; the
 seconds are listed apart). Writes `results.json`, `results.md` and `trials.md` (every trial
 of the study) to `--out`.
 
-    python experiments/tune_compare.py --config experiments/configs/tune_cartpole.yaml \
+    python experiments/tune_compare.py --config experiments/configs/tuning/cartpole.yaml \
         --study sqlite:///tuning/study.db --study-name cartpole --target 475 \
         --seeds 0 1 2 --out experiments/results/tuning/cartpole
 """

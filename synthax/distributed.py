@@ -12,7 +12,7 @@ JAX's distributed runtime must start before JAX starts a backend, and importing 
 
 - From Python, call `jax.distributed.initialize()` first, before importing synthax or gymnax
   (on CPUs also `jax.config.update("jax_cpu_collectives_implementation", "gloo")`, so that the
-  processes can exchange data); then `synthax.meta.run_metalearning` and the rest work as in
+  processes can exchange data); then `synthax.meta.run.run_metalearning` and the rest work as in
   one process.
 - The `synthax metalearn` command does it for you with `--distributed` (the runtime detects
   SLURM and Open MPI, as `jax.distributed.initialize()` does) or `--coordinator HOST:PORT
