@@ -58,6 +58,27 @@ def _check_types(values: dict[str, Any]) -> dict[str, Any]:
     return checked_values
 
 
+def read_data_file(path: Path, kind: str) -> Any:
+    """The data in the YAML (`.yaml`, `.yml`) or JSON file `path`; `kind` names such files in
+    the error (`"config"`, `"tune space"`).
+
+    **Raises:** `ConfigError` naming the file for another suffix, a file that cannot be read
+    (or is not UTF-8), or text that does not parse.
+    """
+    if path.suffix not in (".yaml", ".yml", ".json"):
+        raise ConfigError(f"{kind} files are .yaml, .yml or .json; got {path.name!r}")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        reason = error.strerror if isinstance(error, OSError) else "not UTF-8 text"
+        raise ConfigError(f"{path}: cannot read it ({reason})") from None
+    try:
+        return json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
+    except (json.JSONDecodeError, yaml.YAMLError) as error:
+        line = " ".join(str(error).split())
+        raise ConfigError(f"{path}: not valid {path.suffix[1:].upper()} ({line})") from None
+
+
 @dataclass(frozen=True)
 class MetaLearnConfig:
     """Everything that determines a meta-learning run.
@@ -336,18 +357,7 @@ class MetaLearnConfig:
         message names the file.
         """
         path = Path(path)
-        if path.suffix not in (".yaml", ".yml", ".json"):
-            raise ConfigError(f"config files are .yaml, .yml or .json; got {path.name!r}")
-        try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as error:
-            reason = error.strerror if isinstance(error, OSError) else "not UTF-8 text"
-            raise ConfigError(f"{path}: cannot read it ({reason})") from None
-        try:
-            data = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
-        except (json.JSONDecodeError, yaml.YAMLError) as error:
-            line = " ".join(str(error).split())
-            raise ConfigError(f"{path}: not valid {path.suffix[1:].upper()} ({line})") from None
+        data = read_data_file(path, "config")
         if not isinstance(data, dict):
             raise ConfigError(f"{path} does not hold a mapping of config keys")
         try:

@@ -31,7 +31,7 @@ from typing import Any
 
 from synthax.checkpoints.io import atomic_write_text
 
-from .config import ConfigError, MetaLearnConfig
+from .config import ConfigError, MetaLearnConfig, read_data_file
 
 TRIAL_FOLDER = "trial-{number}"
 """The name of a trial's run folder in `out_dir`; trial numbers are unique within a study."""
@@ -211,21 +211,8 @@ class TuneSpace:
         **Raises:** `ConfigError` for another suffix, a file that cannot be read or parsed, or a
         space the class refuses; the message names the file.
         """
-        import yaml
-
         path = Path(path)
-        if path.suffix not in (".yaml", ".yml", ".json"):
-            raise ConfigError(f"tune space files are .yaml, .yml or .json; got {path.name!r}")
-        try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as error:
-            reason = error.strerror if isinstance(error, OSError) else "not UTF-8 text"
-            raise ConfigError(f"{path}: cannot read it ({reason})") from None
-        try:
-            data = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
-        except (json.JSONDecodeError, yaml.YAMLError) as error:
-            line = " ".join(str(error).split())
-            raise ConfigError(f"{path}: not valid {path.suffix[1:].upper()} ({line})") from None
+        data = read_data_file(path, "tune space")
         try:
             return cls.from_dict(data)
         except ConfigError as error:
