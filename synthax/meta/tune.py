@@ -459,15 +459,11 @@ class _TrialLog:
     def replay(self, folder: Path, up_to: int) -> None:
         """Report the generations a resumed run does not recompute (its log up to the
         checkpoint), as the original trial did."""
-        path = folder / "log.jsonl"
-        lines = path.read_text(encoding="utf-8").splitlines() if path.exists() else []
-        for line in lines:
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError:
-                continue  # a line torn by the kill; the resume recomputes it
-            if int(record.get("generation", up_to + 1)) <= up_to:
-                self(record, replayed=True)
+        from .run import LOG_FILE, _read_log
+
+        # The log as the resume keeps it: a line torn by the kill is dropped (and recomputed).
+        for line in _read_log(folder / LOG_FILE, up_to):
+            self(json.loads(line), replayed=True)
 
     def value(self) -> float:
         if self.target is None:
