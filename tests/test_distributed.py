@@ -81,8 +81,8 @@ def test_two_processes_match_one_and_resume_after_a_process_dies(tmp_path):
     assert result.returncode == 0, result.stderr[-3000:]
 
     # Two processes; process 1 dies (SIGKILL) once a checkpoint exists. JAX's coordination
-    # service then aborts process 0 after its heartbeat timeout (60 s measured here); a
-    # scheduler would stop the job at once, as the test does.
+    # service then aborts process 0 after its heartbeat timeout; a scheduler would stop the
+    # job at once, as the test does.
     out = tmp_path / "two-processes"
     procs = _start_two(config, out)
     deadline = time.time() + 400
