@@ -1,5 +1,8 @@
 """Test matrix and chores: `nox -s tests`, `nox -s tests_matrix`, `nox -s tests_gpu`,
-`nox -s lint`, `nox -s docs`."""
+`nox -s lint`, `nox -s docs`.
+
+`nox -s tests` (what CI runs) leaves out the tests marked `slow`; `nox -s tests -- -m slow` runs
+only those, `nox -s tests -- -m ""` all of them. The matrix and GPU sessions run all."""
 
 import os
 import shutil
@@ -20,7 +23,7 @@ PYTEST = ["pytest", "-n", "2", "--dist", "loadfile", "--durations", "15"]
 def tests(session: nox.Session) -> None:
     """The test suite on the CPU, with the locked dependency set and beartype checks."""
     session.install("-c", LOCK, "-e", ".[test]")
-    session.run(*PYTEST, *session.posargs, env={"JAX_PLATFORMS": "cpu"})
+    session.run(*PYTEST, "-m", "not slow", *session.posargs, env={"JAX_PLATFORMS": "cpu"})
 
 
 # The locked set resolves to binary wheels on each of these (rliable is pure Python): checked

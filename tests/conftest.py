@@ -23,6 +23,16 @@ else:
     jax.config.update("jax_enable_compilation_cache", False)
 
 
+def child_env(**variables: str) -> dict[str, str]:
+    """The environment for a subprocess of a test: this one's, with `variables` set and without
+    any XLA host device count (the child asks for its own), the other XLA flags kept."""
+    env = {**os.environ, **variables}
+    flags = [f for f in env.get("XLA_FLAGS", "").split()
+             if not f.startswith("--xla_force_host_platform_device_count")]
+    env["XLA_FLAGS"] = " ".join(flags)
+    return env
+
+
 @pytest.fixture(autouse=True, scope="module")
 def _release_compiled_programs():
     """Drop JAX's compiled programs after each test module. Every XLA:CPU executable holds

@@ -92,6 +92,7 @@ def test_shipped_brax_environments_load_for_their_real_envs():
         assert env.action_dim == real.action_dim
 
 
+@pytest.mark.slow
 def test_one_meta_learning_generation_on_brax():
     from synthax.agents import PPO
     from synthax.meta import HorizonSchedule, MetaLearner

@@ -6,7 +6,6 @@ folder, is killed at an arbitrary point of a generation or a checkpoint, and the
 must equal the uninterrupted one."""
 
 import json
-import os
 import signal
 import socket
 import subprocess
@@ -16,7 +15,7 @@ from pathlib import Path
 
 from synthax.checkpoints import read_header
 
-from .conftest import TINY_PPO
+from .conftest import TINY_PPO, child_env
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -43,8 +42,7 @@ def _command(config: Path, out: Path, *extra: str) -> list[str]:
 
 
 def _env(cpu_devices: int) -> dict[str, str]:
-    env = {**os.environ, "SYNTHAX_CPU_DEVICES": str(cpu_devices), "JAX_PLATFORMS": "cpu"}
-    env.pop("XLA_FLAGS", None)
+    env = child_env(**{"SYNTHAX_CPU_DEVICES": str(cpu_devices), "JAX_PLATFORMS": "cpu"})
     return env
 
 

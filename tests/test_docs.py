@@ -25,7 +25,11 @@ def run_page(page: str) -> dict:
     return namespace
 
 
-@pytest.mark.parametrize("page", PAGES)
+# Getting started trains several full-size (10k-step) agents: `slow`, with the other long
+# tests (`nox -s tests -- -m slow`).
+@pytest.mark.parametrize("page", [
+    pytest.param(p, marks=pytest.mark.slow) if p == "docs/getting-started.md" else p
+    for p in PAGES])
 def test_python_blocks_run(page, tmp_path, monkeypatch):
     assert python_blocks(page), f"{page} has no python block"
     monkeypatch.chdir(tmp_path)

@@ -32,6 +32,7 @@ def test_iqm_is_the_trimmed_mean_with_a_deterministic_interval():
         iqm_interval(scores, confidence=1.5)
 
 
+@pytest.mark.slow
 def test_compare_environments_pairs_arms_and_writes_tables(tmp_path):
     real = make("CartPole-v1")
     bandit = SyntheticContextualBandit.for_environment(real, hidden_size=8,

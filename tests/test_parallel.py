@@ -8,6 +8,8 @@ import pytest
 
 from synthax.parallel import ENV_VAR, requested_cpu_devices
 
+from .conftest import child_env
+
 # Tiny PPO meta-learning (population 8): prints the device count, the sharding of a
 # population-shaped array, and one generation's result (fitness statistics of the population,
 # the mean's return, the new search mean).
@@ -46,14 +48,15 @@ print(json.dumps({"devices": len(jax.devices()),
 
 
 def _run(devices: str) -> dict:
-    env = {**os.environ, ENV_VAR: devices, "JAX_PLATFORMS": "cpu"}  # CPU devices, also on GPU CI
-    env.pop("XLA_FLAGS", None)
+    # CPU devices, also on GPU CI
+    env = child_env(**{ENV_VAR: devices, "JAX_PLATFORMS": "cpu"})
     out = subprocess.run([sys.executable, "-c", SCRIPT], env=env, capture_output=True, text=True,
                          timeout=600, cwd=os.path.dirname(os.path.dirname(__file__)))
     assert out.returncode == 0, out.stderr[-3000:]
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+@pytest.mark.slow
 def test_population_sharded_over_two_cpu_devices_gives_the_same_generation():
     one, two = _run("1"), _run("2")
     assert (one["devices"], one["shards"]) == (1, 1)
@@ -99,8 +102,7 @@ def test_import_synthax_leaves_jax_configuration_alone():
              "after = jax.config.jax_num_cpu_devices\n"
              "devices = len(jax.devices())\n"
              "print(json.dumps([before, after, devices]))\n")
-    env = {**os.environ, ENV_VAR: "2", "JAX_PLATFORMS": "cpu"}
-    env.pop("XLA_FLAGS", None)
+    env = child_env(**{ENV_VAR: "2", "JAX_PLATFORMS": "cpu"})
     out = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True,
                          timeout=300)
     assert out.returncode == 0, out.stderr[-3000:]
@@ -118,8 +120,7 @@ def test_the_synthax_command_splits_the_cpu_by_default():
               "print('DEVICES', len(jax.devices()))\n")
     counts = {}
     for name, devices in (("synthax", "2"), ("my_program", "2")):
-        env = {**os.environ, ENV_VAR: devices, "JAX_PLATFORMS": "cpu"}
-        env.pop("XLA_FLAGS", None)
+        env = child_env(**{ENV_VAR: devices, "JAX_PLATFORMS": "cpu"})
         out = subprocess.run([sys.executable, "-c", script, name], env=env, capture_output=True,
                              text=True, timeout=300)
         assert out.returncode == 0, out.stderr[-3000:]
@@ -141,8 +142,7 @@ def test_a_child_process_asks_for_its_own_device_count():
               "out = subprocess.run([sys.executable, '-c', sys.argv[1]], env=env, check=True,\n"
               "                     capture_output=True, text=True).stdout.split()[-1]\n"
               "print(len(jax.devices()), out)\n")
-    env = {**os.environ, ENV_VAR: "2", "JAX_PLATFORMS": "cpu"}
-    env.pop("XLA_FLAGS", None)
+    env = child_env(**{ENV_VAR: "2", "JAX_PLATFORMS": "cpu"})
     out = subprocess.run([sys.executable, "-c", parent, child], env=env, capture_output=True,
                          text=True, timeout=300)
     assert out.returncode == 0, out.stderr[-3000:]
