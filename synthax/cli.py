@@ -69,7 +69,8 @@ def _latest_run(env_id: str) -> Path:
 def metalearn(
     env: Annotated[
         str | None, typer.Option("--env", help="Real environment id: gymnax, or Brax with "
-                                 "synthax[brax] [default: the config's, CartPole-v1].")
+                                 "synthax\\[brax] \\[default: the config's, CartPole-v1]."
+                                 )
     ] = None,
     preset: Annotated[
         str, typer.Option(help="Named configuration (see synthax.meta.PRESETS).")
@@ -479,12 +480,12 @@ def evaluate(
                                   exists=True, dir_okay=False)
     ] = None,
     algorithms: Annotated[
-        str | None, typer.Option(help="Comma-separated agents [default: ppo,sac,dqn for "
+        str | None, typer.Option(help="Comma-separated agents \\[default: ppo,sac,dqn for "
                                  "discrete actions, ppo,sac,ddpg,td3 for Box].")
     ] = None,
     config: Annotated[
         Path | None, typer.Option(help="Meta-learning config (YAML/JSON) whose agent_kwargs "
-                                  "set the agents' sizes [default: synthax.agents.INNER_LOOP].",
+                                  "set the agents' sizes \\[default: synthax.agents.INNER_LOOP].",
                                   exists=True, dir_okay=False)
     ] = None,
     runs: Annotated[int, typer.Option(help="Random-hyperparameter agents per algorithm and "
@@ -493,7 +494,7 @@ def evaluate(
     seed: Annotated[int, typer.Option(help="PRNG seed (same draws in every arm).")] = 0,
     out: Annotated[
         Path | None, typer.Option(help="Folder for results.{csv,json,md} "
-                                  "[default: evaluations/<env>-<time>/].")
+                                  "\\[default: evaluations/<env>-<time>/].")
     ] = None,
 ) -> None:
     """Train RUNS agents per algorithm (random hyperparameters, 10k steps) on ENV and on the real
@@ -554,7 +555,7 @@ def evaluate(
 @app.command()
 def plot(
     run: Annotated[Path, typer.Argument(help="A metalearn run folder (holding log.jsonl).")],
-    out: Annotated[Path | None, typer.Option(help="PNG path [default: RUN/meta_training.png].")
+    out: Annotated[Path | None, typer.Option(help="PNG path \\[default: RUN/meta_training.png].")
                    ] = None,
 ) -> None:
     """Plot a meta-training run's curve (mean environment's return per generation)."""
