@@ -33,6 +33,7 @@ from ._masked import mean_or_nan, tree_where
 from .base import AbstractOffPolicyAgent
 from .buffer import ReplayBuffer
 from .networks import ContinuousQNetwork, DeterministicActor, polyak
+from .optimizers import base_optimizer, check_optimizer
 from .rollout import EnvBatch, mean_episode_return, reset_batch, step_batch
 
 
@@ -118,7 +119,7 @@ class DeterministicActorCritic(AbstractOffPolicyAgent):
 
     **Array hyperparameters** (float32 scalars unless stated; vmappable):
 
-    - `actor_learning_rate`, `critic_learning_rate`: Adam step sizes.
+    - `actor_learning_rate`, `critic_learning_rate`: step sizes of the optimiser.
     - `gamma`: discount.
     - `tau`: weight of the *online* network in the Polyak target update
       `target <- tau * online + (1 - tau) * target` (Lillicrap et al.: 0.001; Fujimoto et al.:
@@ -136,10 +137,12 @@ class DeterministicActorCritic(AbstractOffPolicyAgent):
 
     **Static:** `total_timesteps`, `num_envs` (one iteration steps every env once),
     `buffer_size`, `batch_size`, `gradient_steps` (critic updates per iteration), `hidden_size`,
-    `num_layers`, `activation` (actor and critics alike).
+    `num_layers`, `activation` (actor and critics alike), `optimizer` (of both networks:
+    `"adam"`, the default; `"rmsprop"`; or `"sgd"`, with momentum 0.9:
+    `synthax.agents.optimizers.OPTIMIZERS`).
 
-    **Raises:** `ValueError` when sizes are not positive, `total_timesteps < num_envs` or
-    `buffer_size < num_envs`.
+    **Raises:** `ValueError` when sizes are not positive, `total_timesteps < num_envs`,
+    `buffer_size < num_envs`, or for an unknown `optimizer` (naming the allowed ones).
     """
 
     num_critics: ClassVar[int]
@@ -160,6 +163,10 @@ class DeterministicActorCritic(AbstractOffPolicyAgent):
     hidden_size: int = eqx.field(static=True, default=256)
     num_layers: int = eqx.field(static=True, default=2)
     activation: str = eqx.field(static=True, default="relu")
+    optimizer: str = eqx.field(static=True, default="adam")
+
+    def __check_init__(self):
+        check_optimizer(self)
 
     @abc.abstractmethod
     def _target_action(
@@ -173,7 +180,7 @@ class DeterministicActorCritic(AbstractOffPolicyAgent):
 
     def _optimizer(self, learning_rate: Array) -> optax.GradientTransformation:
         return optax.chain(optax.clip_by_global_norm(self.max_grad_norm),
-                           optax.adam(learning_rate))
+                           base_optimizer(self.optimizer, learning_rate))
 
     def init(self, env: AbstractEnvironment, key: PRNGKeyArray) -> DDPGState:
         """Actor, `num_critics` critics, their targets (copies), optimisers, an empty buffer

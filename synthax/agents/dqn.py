@@ -21,6 +21,7 @@ from .base import AbstractOffPolicyAgent
 from .buffer import ReplayBuffer
 from .exploration import linear_epsilon
 from .networks import DuelingQNetwork, mlp, polyak
+from .optimizers import base_optimizer, check_optimizer
 from .rollout import EnvBatch, mean_episode_return, reset_batch, step_batch
 
 
@@ -49,7 +50,7 @@ class DQNState(eqx.Module):
 class DQN(AbstractOffPolicyAgent):
     """DQN / double DQN / dueling DQN with hyperparameters as arrays.
 
-    **Array hyperparameters:** `learning_rate` (Adam), `gamma`, `eps_start`, `eps_end`,
+    **Array hyperparameters:** `learning_rate` (of the optimiser), `gamma`, `eps_start`, `eps_end`,
     `exploration_fraction` (fraction of training over which epsilon decays linearly),
     `tau` (target update weight; 1 = hard copy), `target_update_freq` (iterations between target
     updates), `learning_starts` (env steps before learning), `max_grad_norm`, `double_q`
@@ -58,9 +59,11 @@ class DQN(AbstractOffPolicyAgent):
     **Static:** `total_timesteps`, `num_envs` (one iteration steps every env once),
     `buffer_size`, `batch_size`, `gradient_steps` (per iteration), `hidden_size`, `num_layers`,
     `activation`, `dueling`, `anneal_lr` (linear decay of the learning rate to 0 over the
-    gradient steps; steadies the final greedy policy).
+    gradient steps; steadies the final greedy policy), `optimizer` (`"adam"`, the default;
+    `"rmsprop"`; or `"sgd"`, with momentum 0.9: `synthax.agents.optimizers.OPTIMIZERS`).
 
-    **Raises:** `ValueError` when sizes are not positive or `total_timesteps < num_envs`.
+    **Raises:** `ValueError` when sizes are not positive, `total_timesteps < num_envs`, or for
+    an unknown `optimizer` (naming the allowed ones).
     """
 
     learning_rate: Float[Array, ""] = eqx.field(converter=f32, default=5e-4)
@@ -83,6 +86,10 @@ class DQN(AbstractOffPolicyAgent):
     activation: str = eqx.field(static=True, default="relu")
     dueling: bool = eqx.field(static=True, default=False)
     anneal_lr: bool = eqx.field(static=True, default=False)
+    optimizer: str = eqx.field(static=True, default="adam")
+
+    def __check_init__(self):
+        check_optimizer(self)
 
     def _optimizer(self) -> optax.GradientTransformation:
         if self.anneal_lr:
@@ -90,7 +97,8 @@ class DQN(AbstractOffPolicyAgent):
             lr = lambda count: self.learning_rate * (1.0 - count / total)  # noqa: E731
         else:
             lr = self.learning_rate
-        return optax.chain(optax.clip_by_global_norm(self.max_grad_norm), optax.adam(lr))
+        return optax.chain(optax.clip_by_global_norm(self.max_grad_norm),
+                           base_optimizer(self.optimizer, lr))
 
     def init(self, env: AbstractEnvironment, key: PRNGKeyArray) -> DQNState:
         """Networks, optimiser, an empty buffer and `num_envs` reset environments.

@@ -19,6 +19,7 @@ from synthax.envs import AbstractEnvironment
 from ._fields import box_bounds, f32
 from .base import AbstractAgent
 from .networks import mlp
+from .optimizers import base_optimizer, check_optimizer
 from .policy import Policy
 from .rollout import EnvBatch, mean_episode_return, reset_batch, step_batch
 
@@ -43,19 +44,21 @@ class PPOState(eqx.Module):
 class PPO(AbstractAgent):
     """PPO with hyperparameters as arrays, for discrete and `Box` action spaces.
 
-    **Array hyperparameters** (float32 scalars; vmappable): `learning_rate` (Adam step size),
-    `gamma` (discount), `gae_lambda`, `clip_eps` (surrogate and value clipping), `ent_coef`,
-    `vf_coef`, `max_grad_norm` (global gradient-norm clip).
+    **Array hyperparameters** (float32 scalars; vmappable): `learning_rate` (the optimiser's
+    step size), `gamma` (discount), `gae_lambda`, `clip_eps` (surrogate and value clipping),
+    `ent_coef`, `vf_coef`, `max_grad_norm` (global gradient-norm clip).
 
     **Static sizes:** `total_timesteps` (environment steps, summed over parallel envs),
     `num_envs`, `num_steps` (rollout length per env per iteration), `num_epochs`,
     `num_minibatches`, `hidden_size`, `num_layers`, `activation`, `anneal_lr` (linear decay of
     the learning rate to 0 over training), `normalize_advantages`, `clip_value_loss` (clip the
     value update to `clip_eps` around the rollout's values, as PPO2 does; off for environments
-    with large returns, e.g. Pendulum).
+    with large returns, e.g. Pendulum), `optimizer` (`"adam"`, the default, with eps 1e-5;
+    `"rmsprop"`; or `"sgd"`, with momentum 0.9: `synthax.agents.optimizers.OPTIMIZERS`).
 
     **Raises:** `ValueError` when sizes are not positive, `num_envs * num_steps` is not divisible
-    by `num_minibatches`, or `total_timesteps < num_envs * num_steps`.
+    by `num_minibatches`, `total_timesteps < num_envs * num_steps`, or for an unknown
+    `optimizer` (naming the allowed ones).
     """
 
     learning_rate: Float[Array, ""] = eqx.field(converter=f32, default=3e-3)
@@ -76,8 +79,10 @@ class PPO(AbstractAgent):
     anneal_lr: bool = eqx.field(static=True, default=True)
     normalize_advantages: bool = eqx.field(static=True, default=True)
     clip_value_loss: bool = eqx.field(static=True, default=True)
+    optimizer: str = eqx.field(static=True, default="adam")
 
     def __check_init__(self):
+        check_optimizer(self)
         for name in ("total_timesteps", "num_envs", "num_steps", "num_epochs",
                      "num_minibatches", "hidden_size"):
             if getattr(self, name) < 1:
@@ -111,7 +116,8 @@ class PPO(AbstractAgent):
         else:
             lr = self.learning_rate
         return optax.chain(
-            optax.clip_by_global_norm(self.max_grad_norm), optax.adam(lr, eps=1e-5)
+            optax.clip_by_global_norm(self.max_grad_norm),
+            base_optimizer(self.optimizer, lr, adam_eps=1e-5),
         )
 
     def init(self, env: AbstractEnvironment, key: PRNGKeyArray) -> PPOState:

@@ -32,6 +32,7 @@ from ._masked import mean_or_nan, tree_where
 from .base import AbstractOffPolicyAgent
 from .buffer import ReplayBuffer
 from .networks import ContinuousQNetwork, SquashedGaussianActor, mlp, polyak
+from .optimizers import base_optimizer, check_optimizer
 from .rollout import EnvBatch, mean_episode_return, reset_batch, step_batch
 
 #: Default `target_entropy_ratio` for `Discrete` action spaces (used when the field is NaN).
@@ -127,7 +128,7 @@ class SAC(AbstractOffPolicyAgent):
 
     **Array hyperparameters** (vmappable scalars):
 
-    - `learning_rate` (float32): Adam step size of the actor, the critics and the temperature.
+    - `learning_rate` (float32): step size of the actor, the critics and the temperature.
     - `gamma` (float32): discount.
     - `tau` (float32): Polyak weight of the *online* critics in the target update after every
       gradient step, `target <- tau * online + (1 - tau) * target` (so `tau = 1 - keep` for a
@@ -145,10 +146,11 @@ class SAC(AbstractOffPolicyAgent):
 
     **Static:** `total_timesteps`, `num_envs` (one iteration steps every env once),
     `buffer_size`, `batch_size`, `gradient_steps` (per iteration), `hidden_size`, `num_layers`,
-    `activation` (of the actor and critics).
+    `activation` (of the actor and critics), `optimizer` (of all three updates: `"adam"`, the
+    default; `"rmsprop"`; or `"sgd"`, with momentum 0.9: `synthax.agents.optimizers.OPTIMIZERS`).
 
-    **Raises:** `ValueError` when sizes are not positive, `total_timesteps < num_envs` or
-    `buffer_size < num_envs`.
+    **Raises:** `ValueError` when sizes are not positive, `total_timesteps < num_envs`,
+    `buffer_size < num_envs`, or for an unknown `optimizer` (naming the allowed ones).
     """
 
     learning_rate: Float[Array, ""] = eqx.field(converter=f32, default=3e-4)
@@ -166,10 +168,14 @@ class SAC(AbstractOffPolicyAgent):
     hidden_size: int = eqx.field(static=True, default=256)
     num_layers: int = eqx.field(static=True, default=2)
     activation: str = eqx.field(static=True, default="relu")
+    optimizer: str = eqx.field(static=True, default="adam")
+
+    def __check_init__(self):
+        check_optimizer(self)
 
     def _optimizer(self) -> optax.GradientTransformation:
         return optax.chain(optax.clip_by_global_norm(self.max_grad_norm),
-                           optax.adam(self.learning_rate))
+                           base_optimizer(self.optimizer, self.learning_rate))
 
     def target_entropy(self, env: AbstractEnvironment) -> Float[Array, ""]:
         """The entropy the temperature is tuned towards (see `target_entropy_ratio`)."""
