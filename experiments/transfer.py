@@ -1,0 +1,438 @@
+"""Regenerate docs/transfer.md: do the shipped synthetic environments train agents unlike those
+seen in meta-learning?
+
+synthetic-gymnax (Liesen et al. 2024) reports that its synthetic environments train agents with
+network architectures, optimisers and hyperparameters outside its meta-training distribution.
+For each shipped classic-control environment (`Synthetic-<env_id>`, `synthax.envs.make`) this
+measures that with the evaluation of `docs/results.md` (`synthax.meta.compare_environments`):
+per row and algorithm, 20 agents (the hyperparameters the row does not fix drawn from
+`synthax.agents.SEARCH_SPACES`, the same draws and seeds in both arms) train 10k steps on the
+synthetic environment and, beside them, on the real one; each is evaluated on 50 real episodes,
+and a cell is the IQM of the 20 agents' mean returns with a 95% stratified-bootstrap interval.
+The rows:
+
+1. networks not used in meta-learning: width 16 and 256, depth 1 and 3, another activation;
+2. optimisers not used in meta-learning: RMSprop, and SGD with momentum 0.9 (the agents'
+   `optimizer` field; meta-learning trains with Adam);
+3. hyperparameters outside the meta-training settings (fixed values; the searched fields stay
+   random draws);
+4. a policy trained by an evolution strategy (SNES) directly on the environment, with the same
+   budget of environment steps on the synthetic and the real one (`ES_BUDGET`).
+
+Results per environment go to `experiments/results/transfer/<env_id>/results.json`, written
+after every row, and are reused unless `--force` (an interrupted run resumes at its first
+unmeasured row). The in-distribution reference is the `synthax` and `real` arms of
+`experiments/results/classic_control/<env_id>/results.json` (the same shipped environments,
+with the meta-training settings).
+
+    SYNTHAX_CPU_DEVICES=1 python experiments/transfer.py
+"""
+
+import argparse
+import gc
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import equinox as eqx
+import evosax.algorithms as ea
+import jax
+import jax.numpy as jnp
+import numpy as np
+from jax.flatten_util import ravel_pytree
+
+from synthax.agents import INNER_LOOP, agent_class
+from synthax.agents.networks import DeterministicActor
+from synthax.checkpoints.io import atomic_write_text
+from synthax.compilation_cache import enable_compilation_cache
+from synthax.envs import make
+from synthax.evaluation import evaluate, iqm_interval
+from synthax.meta import MetaLearnConfig, compare_environments
+from synthax.nn import mlp
+from synthax.parallel import population_sharding, restart_with_cpu_devices
+
+ROOT = Path(__file__).resolve().parent.parent
+CONFIGS = {"CartPole-v1": "cartpole", "Acrobot-v1": "acrobot", "MountainCar-v0": "mountaincar",
+           "MountainCarContinuous-v0": "mountaincar_continuous", "Pendulum-v1": "pendulum"}
+COMMAND = "SYNTHAX_CPU_DEVICES=1 python experiments/transfer.py"
+RUNS, EPISODES, SEED = 20, 50, 0
+
+# The evolution strategy of row 4: SNES over the weights of a policy MLP (one hidden layer of
+# ES_HIDDEN tanh units), ES_POPULATION members scored on ES_EPISODES episodes each, run until
+# ES_BUDGET environment steps have been taken (the last generation may overshoot by less than one
+# generation's steps); the result is the search distribution's mean.
+ES_BUDGET = 1_000_000
+ES_POPULATION = 32
+ES_EPISODES = 2
+ES_HIDDEN = 32
+ES_SIGMA = 0.1
+
+
+def meta_training_kwargs(config: MetaLearnConfig, algorithm: str) -> dict[str, Any]:
+    """The sizes `algorithm` trains with in meta-learning: `INNER_LOOP` and the config's
+    `agent_kwargs`."""
+    return {**INNER_LOOP[algorithm], **config.agent_kwargs.get(algorithm, {})}
+
+
+def meta_training_value(config: MetaLearnConfig, algorithm: str, field: str):
+    """A field's value in meta-learning (the agent class's default where nothing sets it)."""
+    kwargs = meta_training_kwargs(config, algorithm)
+    if field in kwargs:
+        return kwargs[field]
+    return agent_class(algorithm).__dataclass_fields__[field].default
+
+
+def agent_rows(config: MetaLearnConfig) -> list[dict[str, Any]]:
+    """Rows 1-3: per row an id, its group and, per algorithm, the overriding fields and a
+    description that names the meta-training value."""
+    algorithms = tuple(config.agents)
+
+    def same(field, value, unit=""):
+        return {a: ({field: value}, f"{field} {value}{unit} (meta-training: "
+                                    f"{meta_training_value(config, a, field)}{unit})")
+                for a in algorithms}
+
+    rows = []
+    for width in (16, 256):
+        rows.append({"row": f"width-{width}", "group": "architecture",
+                     "agents": same("hidden_size", width)})
+    for depth in (1, 3):
+        rows.append({"row": f"depth-{depth}", "group": "architecture",
+                     "agents": same("num_layers", depth)})
+    activation = {}
+    for a in algorithms:
+        used = meta_training_value(config, a, "activation")
+        other = "relu" if used == "tanh" else "elu"
+        activation[a] = ({"activation": other}, f"activation {other} (meta-training: {used})")
+    rows.append({"row": "activation", "group": "architecture", "agents": activation})
+    for optimizer, label in (("rmsprop", "RMSprop"), ("sgd", "SGD, momentum 0.9")):
+        rows.append({"row": f"optimizer-{optimizer}", "group": "optimizer", "agents": {
+            a: ({"optimizer": optimizer}, f"{label} (meta-training: Adam)") for a in algorithms}})
+    # Row 3: fixed sizes the meta-training inner loop never uses. DQN's `num_envs` 4 with one
+    # gradient step per iteration trains every 4 environment steps; `target_update_freq` counts
+    # iterations, so 250 and 1250 are every 1,000 and 5,000 environment steps.
+    hyper = {
+        "hyperparameters-1": {
+            "ppo": ({"num_steps": 20}, "num_steps 20: rollouts of 5 x 20 steps "
+                                       "(meta-training: 100)"),
+            "dqn": ({"num_envs": 4, "target_update_freq": 250, "learning_starts": 5000},
+                    "trains every 4 steps, target network every 1,000 steps, learning starts "
+                    "at 5,000 (meta-training: every 10, every 50, at 1,000)"),
+            "sac": ({"learning_starts": 5000, "buffer_size": 10_000},
+                    "learning starts at 5,000, buffer 10,000 (meta-training: 1,000, 2,000)"),
+            "ddpg": ({"learning_starts": 5000, "buffer_size": 10_000},
+                     "learning starts at 5,000, buffer 10,000 (meta-training: 1,000, 2,000)"),
+            "td3": ({"learning_starts": 5000},
+                    "learning starts at 5,000 (meta-training: 1,000)"),
+        },
+        "hyperparameters-2": {
+            "ppo": ({"num_steps": 500}, "num_steps 500: rollouts of 5 x 500 steps "
+                                        "(meta-training: 100)"),
+            "dqn": ({"num_envs": 4, "target_update_freq": 1250, "learning_starts": 2000},
+                    "trains every 4 steps, target network every 5,000 steps, learning starts "
+                    "at 2,000 (meta-training: every 10, every 50, at 1,000)"),
+            "sac": ({"batch_size": 32}, "batch 32 (meta-training: 256)"),
+            "ddpg": ({"batch_size": 32}, "batch 32 (meta-training: 100)"),
+            "td3": ({"batch_size": 32, "policy_delay": 4},
+                    "batch 32, actor updated every 4 critic updates (meta-training: 100, 2)"),
+        },
+    }
+    for row, agents in hyper.items():
+        rows.append({"row": row, "group": "hyperparameters",
+                     "agents": {a: agents[a] for a in algorithms}})
+    return rows
+
+
+class ESPolicy(eqx.Module):
+    """The policy the evolution strategy searches: `argmax` of an MLP's logits for discrete
+    actions, a `tanh`-squashed MLP scaled to the action box otherwise. Call: `(obs, key)`."""
+
+    net: eqx.Module
+    discrete: bool = eqx.field(static=True)
+
+    def __call__(self, obs, key):
+        if self.discrete:
+            return jnp.argmax(self.net(obs)).astype(jnp.int32)
+        return self.net(obs)
+
+
+def es_policy(env, bounds, key) -> ESPolicy:
+    """A fresh policy for `env`; `bounds` are the concrete `(low, high)` of a `Box` action space
+    (computed outside `jit`), `None` for discrete actions."""
+    if env.is_discrete:
+        return ESPolicy(mlp(env.observation_dim, env.action_dim, ES_HIDDEN, 1, "tanh", key), True)
+    return ESPolicy(DeterministicActor(env.observation_dim, *bounds, ES_HIDDEN, 1, "tanh", key),
+                    False)
+
+
+def es_run(train_env, real_env, bounds, key):
+    """One SNES run on `train_env` until `ES_BUDGET` steps; returns the mean policy's mean return
+    over `EPISODES` real episodes, the steps taken and the generations."""
+    k_net, k_init, k_run, k_eval = jax.random.split(key, 4)
+    template = es_policy(real_env, bounds, k_net)
+    params, static = eqx.partition(template, eqx.is_inexact_array)
+    flat, unravel = ravel_pytree(params)
+    strategy = ea.SNES(population_size=ES_POPULATION, solution=flat)
+    es_params = strategy.default_params.replace(std_init=jnp.asarray(ES_SIGMA, jnp.float32))
+    es_state = strategy.init(k_init, flat, es_params)
+
+    def policy(vector):
+        return eqx.combine(unravel(vector), static)
+
+    def score(vector, k):
+        result = evaluate(policy(vector), train_env, k, ES_EPISODES)
+        return jnp.mean(result.returns), jnp.sum(result.lengths)
+
+    def body(carry):
+        es_state, key, steps, generation = carry
+        key, k_ask, k_fit, k_tell = jax.random.split(key, 4)
+        population, es_state = strategy.ask(k_ask, es_state, es_params)
+        fitness, lengths = jax.vmap(score, in_axes=(0, None))(population, k_fit)
+        es_state, _ = strategy.tell(k_tell, population, -fitness, es_state, es_params)
+        return es_state, key, steps + jnp.sum(lengths), generation + 1
+
+    es_state, _, steps, generations = jax.lax.while_loop(
+        lambda carry: carry[2] < ES_BUDGET, body,
+        (es_state, k_run, jnp.asarray(0, jnp.int32), jnp.asarray(0, jnp.int32)))
+    mean = policy(strategy.get_mean(es_state))
+    returns = evaluate(mean, real_env, k_eval, EPISODES).returns
+    return jnp.mean(returns), steps, generations
+
+
+def es_row(env_id, arms, real_env):
+    """Row 4: `RUNS` SNES runs (seeds) per arm, the same seeds in both."""
+    keys = jax.random.split(jax.random.fold_in(jax.random.PRNGKey(SEED), 1000), RUNS)
+    bounds = None
+    if not real_env.is_discrete:
+        space = real_env.action_space
+        bounds = tuple(tuple(np.broadcast_to(np.asarray(b, np.float32), space.shape).ravel()
+                             .tolist()) for b in (space.low, space.high))
+    rows, returns = [], {}
+    for arm, train_env in arms.items():
+        run = eqx.filter_jit(lambda env, keys: jax.vmap(
+            lambda k: es_run(env, real_env, bounds, k))(keys))
+        t0 = time.perf_counter()
+        per_run, steps, generations = jax.device_get(run(train_env, keys))
+        seconds = time.perf_counter() - t0
+        per_run = np.asarray(per_run, np.float64)
+        point, low, high = iqm_interval(per_run, seed=SEED)
+        row = {"env_id": env_id, "algorithm": "snes", "arm": arm, "steps": int(np.mean(steps)),
+               "generations": int(np.mean(generations)), "runs": RUNS,
+               "episodes_per_run": EPISODES, "iqm": point, "ci_low": low, "ci_high": high,
+               "mean": float(per_run.mean()), "std": float(per_run.std()),
+               "train_seconds": seconds, "compile_seconds": 0.0}
+        print(json.dumps(row), file=sys.stderr, flush=True)
+        rows.append(row)
+        returns.setdefault("snes", {})[arm] = per_run.tolist()
+    return rows, returns
+
+
+def results_path(env_id: str) -> Path:
+    return ROOT / "experiments" / "results" / "transfer" / env_id / "results.json"
+
+
+def run_env(env_id: str, force: bool, on_save=None) -> dict[str, Any]:
+    """Measure (or resume) every row of `env_id`, saving after each row (and then calling
+    `on_save(results)`)."""
+    path = results_path(env_id)
+    config = MetaLearnConfig.from_file(ROOT / "experiments" / "configs"
+                                       / f"{CONFIGS[env_id]}.yaml")
+    cached = None if force or not path.exists() else json.loads(path.read_text())
+    if cached is None:
+        cached = {"metadata": {"env_id": env_id, "synthetic_env_id": f"Synthetic-{env_id}",
+                               "runs": RUNS, "episodes": EPISODES, "seed": SEED,
+                               "es": {"strategy": "SNES", "budget": ES_BUDGET,
+                                      "population": ES_POPULATION, "episodes": ES_EPISODES,
+                                      "hidden": ES_HIDDEN, "sigma": ES_SIGMA},
+                               "wall_seconds": 0.0, "complete": False},
+                  "rows": [], "returns": {}}
+    real = make(env_id)
+    arms = {"synthetic": make(f"Synthetic-{env_id}"), "real": real}
+    done = {r["row"] for r in cached["rows"]}
+    specs = agent_rows(config) + [{"row": "es", "group": "evolution strategy", "agents": {}}]
+
+    def save():
+        cached["metadata"]["complete"] = all(s["row"] in done for s in specs)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(path, json.dumps(cached, indent=2) + "\n")
+        if on_save is not None:
+            on_save(cached)
+
+    for spec in specs:
+        if spec["row"] in done:
+            continue
+        print(f"{env_id}: {spec['row']}", file=sys.stderr, flush=True)
+        t0 = time.perf_counter()
+        if spec["row"] == "es":
+            rows, returns = es_row(env_id, arms, real)
+            descriptions = {"snes": f"SNES, population {ES_POPULATION}, {ES_BUDGET:,} steps"}
+        else:
+            algorithms = tuple(config.agents)
+            kwargs = {a: {**config.agent_kwargs.get(a, {}), **spec["agents"][a][0]}
+                      for a in algorithms}
+            rows, returns = compare_environments(
+                env_id, real, arms, algorithms=algorithms, agent_kwargs=kwargs, num_runs=RUNS,
+                num_eval_episodes=EPISODES, seed=SEED,
+                on_row=lambda r: print(json.dumps(r), file=sys.stderr, flush=True),
+                sharding=population_sharding(RUNS))
+            descriptions = {a: spec["agents"][a][1] for a in algorithms}
+        for row in rows:
+            row.update(row=spec["row"], group=spec["group"],
+                       description=descriptions[row["algorithm"]])
+        cached["rows"] += rows
+        cached["returns"][spec["row"]] = returns
+        cached["metadata"]["wall_seconds"] += time.perf_counter() - t0
+        done.add(spec["row"])
+        save()
+        # Each XLA:CPU executable holds memory mappings; keeping every row's programs ran a
+        # process into the kernel's limit (vm.max_map_count) in the second environment.
+        jax.clear_caches()
+        eqx.clear_caches()
+        gc.collect()
+    save()
+    return cached
+
+
+def cell(row) -> str:
+    return f"{row['iqm']:.1f} [{row['ci_low']:.1f}, {row['ci_high']:.1f}]" if row else "-"
+
+
+def env_section(env_id: str, results: dict | None
+                ) -> tuple[list[str], list[str], list[str]]:
+    """The page's section for `env_id`, its cells well below the in-distribution value, and
+    its cells where training on the synthetic environment does worse than on the real one."""
+    lines = [f"## {env_id}", ""]
+    if results is None or not results["rows"]:
+        return lines + ["Not measured yet.", ""], [], []
+    reference_path = (ROOT / "experiments" / "results" / "classic_control" / env_id
+                      / "results.json")
+    reference = {}
+    if reference_path.exists():
+        reference = {(r["algorithm"], r["arm"]): r
+                     for r in json.loads(reference_path.read_text())["rows"]}
+    meta = results["metadata"]
+    state = ("all rows measured" if meta["complete"] else
+             "**incomplete**: the rows not listed were not measured yet")
+    lines += [f"`Synthetic-{env_id}`; {state}; wall time on a 2-core CPU shared with other "
+              f"jobs: {meta['wall_seconds'] / 60:.1f} min.", "",
+              "| row | agent | trained on the synthetic env | trained on the real env | "
+              "in distribution: synthetic env | in distribution: real env |",
+              "|---|---|---|---|---|---|"]
+    by_key = {(r["row"], r["algorithm"], r["arm"]): r for r in results["rows"]}
+    seen = list(dict.fromkeys((r["row"], r["algorithm"]) for r in results["rows"]))
+    below, worse = [], []
+    for row_id, algorithm in seen:
+        synthetic = by_key.get((row_id, algorithm, "synthetic"))
+        real = by_key.get((row_id, algorithm, "real"))
+        ref_synthetic = reference.get((algorithm, "synthax"))
+        ref_real = reference.get((algorithm, "real"))
+        description = (synthetic or real)["description"]
+        if algorithm == "snes":
+            counts = [(arm, by_key[(row_id, algorithm, arm)]["generations"])
+                      for arm in ("synthetic", "real") if (row_id, algorithm, arm) in by_key]
+            steps = ", ".join(f"{arm}: {n:,} generation{'s' * (n != 1)}" for arm, n in counts)
+            description += f" ({steps})"
+        lines.append(f"| {description} | {algorithm} | {cell(synthetic)} | {cell(real)} | "
+                     f"{cell(ref_synthetic)} | {cell(ref_real)} |")
+        if synthetic and ref_synthetic and synthetic["ci_high"] < ref_synthetic["ci_low"]:
+            below.append(f"{env_id} {algorithm}, {description}: {cell(synthetic)} against "
+                         f"{cell(ref_synthetic)}")
+        if synthetic and real and synthetic["ci_high"] < real["ci_low"]:
+            worse.append(f"{env_id} {algorithm}, {description}: {cell(synthetic)} against "
+                         f"{cell(real)} trained on the real env")
+    return lines + [""], below, worse
+
+
+def write_page(evaluated: dict[str, dict | None]) -> Path:
+    lines = [
+        "# Transfer: agents unlike those seen in meta-learning",
+        "",
+        "synthetic-gymnax (Liesen et al. 2024) reports that its synthetic environments train "
+        "agents whose networks, optimisers and hyperparameters were never seen in "
+        "meta-learning. This page measures that for synthax's shipped classic-control "
+        "environments (`Synthetic-<env>`, the environments evaluated on the "
+        "[results page](results.md)). Regenerate it (results are cached per environment in "
+        "`experiments/results/transfer/<env>/`; `--envs` picks environments, `--force` "
+        "recomputes them):",
+        "",
+        "```bash",
+        COMMAND,
+        "```",
+        "",
+        f"Every agent cell trains {RUNS} agents of one algorithm for 10,000 steps, with the "
+        "meta-training sizes (`synthax.agents.INNER_LOOP` and each environment's "
+        "`agent_kwargs` in `experiments/configs/`) except what the row changes, and the "
+        "other hyperparameters drawn uniformly from `synthax.agents.SEARCH_SPACES` (the same "
+        f"draws and seeds in both training columns); each agent is evaluated on {EPISODES} "
+        "episodes of the real environment. Cells give the interquartile mean (IQM) of the "
+        "agents' mean returns with a 95% stratified-bootstrap interval (rliable). The two "
+        "*in distribution* columns are the same algorithm with the meta-training settings, "
+        "from the results page (`experiments/results/classic_control/`).",
+        "",
+        "The rows: network width 16 and 256 and depth 1 and 3 hidden layers (meta-training: "
+        "64 units, 2 layers), the activation meta-training does not use; RMSprop, and SGD with "
+        "momentum 0.9, instead of Adam (the agents' `optimizer` field); fixed sizes outside "
+        "the meta-training settings (each row names them); and a policy trained by an "
+        f"evolution strategy instead of an agent: SNES (evosax) over the weights of an MLP "
+        f"policy with one hidden layer of {ES_HIDDEN} tanh units, population "
+        f"{ES_POPULATION}, each member scored on {ES_EPISODES} episodes, initial standard "
+        f"deviation {ES_SIGMA:g}, run until it has taken {ES_BUDGET:,} environment steps in "
+        "the environment it trains on (100 times an agent's budget; the synthetic "
+        "environments are contextual bandits whose episodes are one step long, so the same "
+        "budget buys many more generations there, as the row says). "
+        f"{RUNS} runs (seeds) per column, the same in both; each run's final search mean is "
+        f"evaluated on {EPISODES} real episodes. No evolution strategy trains in "
+        "meta-learning, so that row has no in-distribution value.",
+        "",
+    ]
+    below, worse = [], []
+    for env_id, results in evaluated.items():
+        section, env_below, env_worse = env_section(env_id, results)
+        lines += section
+        below += env_below
+        worse += env_worse
+    lines += ["## Cells well below their in-distribution value", ""]
+    if below:
+        lines += ["Cells whose synthetic-env interval lies wholly below the in-distribution "
+                  "synthetic-env interval (the same algorithm, trained on the same synthetic "
+                  "environment with the meta-training settings):", ""]
+        lines += [f"- {b}" for b in below]
+    else:
+        lines.append("No measured cell's synthetic-env interval lies wholly below its "
+                     "in-distribution interval.")
+    lines += ["", "Cells where training on the synthetic environment does worse than training "
+              "on the real one for the same steps (interval wholly below):", ""]
+    lines += [f"- {w}" for w in worse] if worse else ["None among the measured cells."]
+    page = ROOT / "docs" / "transfer.md"
+    atomic_write_text(page, "\n".join(lines).rstrip() + "\n")
+    return page
+
+
+def main():
+    restart_with_cpu_devices()  # one JAX device per core (SYNTHAX_CPU_DEVICES=1: one)
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--envs", nargs="+", choices=list(CONFIGS), default=list(CONFIGS),
+                        help="environments to measure (the page lists every cached one)")
+    parser.add_argument("--force", action="store_true", help="re-measure cached results")
+    args = parser.parse_args()
+    enable_compilation_cache()
+    # Every cached environment is on the page; it is rewritten after each measured row.
+    evaluated = {env_id: json.loads(results_path(env_id).read_text())
+                 if results_path(env_id).exists() and not (args.force and env_id in args.envs)
+                 else None for env_id in CONFIGS}
+    for env_id in args.envs:
+        t0 = time.perf_counter()
+
+        def on_save(results, env_id=env_id):
+            evaluated[env_id] = results
+            write_page(evaluated)
+
+        evaluated[env_id] = run_env(env_id, args.force, on_save)
+        print(f"{env_id}: {time.perf_counter() - t0:.0f} s", file=sys.stderr, flush=True)
+    print(write_page(evaluated))
+
+
+if __name__ == "__main__":
+    main()
