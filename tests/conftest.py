@@ -26,9 +26,10 @@ else:
 def child_env(**variables: str) -> dict[str, str]:
     """The environment for a subprocess of a test: this one's, with `variables` set and without
     any XLA host device count (the child asks for its own), the other XLA flags kept."""
+    from synthax.parallel import FORCE_FLAG
+
     env = {**os.environ, **variables}
-    flags = [f for f in env.get("XLA_FLAGS", "").split()
-             if not f.startswith("--xla_force_host_platform_device_count")]
+    flags = [f for f in env.get("XLA_FLAGS", "").split() if not f.startswith(FORCE_FLAG)]
     env["XLA_FLAGS"] = " ".join(flags)
     return env
 
