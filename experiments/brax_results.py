@@ -26,7 +26,7 @@ from synthax.checkpoints.io import atomic_write_text
 from synthax.compilation_cache import enable_compilation_cache
 from synthax.envs import make
 from synthax.envs.brax_env import BRAX_ENVS, DEFAULT_BACKENDS
-from synthax.meta import MetaLearnConfig, compare_environments, write_results
+from synthax.meta import MetaLearnConfig, compare_environments, interval_cell, write_results
 from synthax.parallel import population_sharding, restart_with_cpu_devices
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -52,9 +52,6 @@ REPORTED_REAL_5M = {
 COMMAND = ("python experiments/brax_results.py --synthetic-gymnax "
            "sg/synthetic_gymnax-0.0.1-py3-none-any.whl")
 
-
-def cell(row):
-    return f"{row['iqm']:.1f} [{row['ci_low']:.1f}, {row['ci_high']:.1f}]" if row else "-"
 
 
 def synthax_env(name):
@@ -128,9 +125,9 @@ def env_section(name, results):
     ]
     for algorithm in ALGORITHMS:
         lines.append(
-            f"| {algorithm} | {cell(rows.get((algorithm, 'synthax')))} | "
-            f"{cell(rows.get((algorithm, 'synthetic-gymnax')))} | "
-            f"{cell(rows.get((algorithm, 'real')))} | "
+            f"| {algorithm} | {interval_cell(rows.get((algorithm, 'synthax')))} | "
+            f"{interval_cell(rows.get((algorithm, 'synthetic-gymnax')))} | "
+            f"{interval_cell(rows.get((algorithm, 'real')))} | "
             f"{REPORTED_SYNTHETIC[name][algorithm]} | {REPORTED_REAL_5M[name][algorithm]} |"
         )
     seconds = sum(r["train_seconds"] + r["compile_seconds"] for r in results["rows"])

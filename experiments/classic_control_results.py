@@ -24,7 +24,7 @@ from synthax.checkpoints import import_from_wheel, load_environment, read_header
 from synthax.checkpoints.io import atomic_write_text
 from synthax.compilation_cache import enable_compilation_cache
 from synthax.envs import make
-from synthax.meta import MetaLearnConfig, compare_environments, write_results
+from synthax.meta import MetaLearnConfig, compare_environments, interval_cell, write_results
 from synthax.parallel import population_sharding, restart_with_cpu_devices
 from synthax.plotting import plot_meta_training
 
@@ -52,9 +52,6 @@ PEER_SCALE = {
 COMMAND = ("python experiments/classic_control_results.py --synthetic-gymnax "
            "sg/synthetic_gymnax-0.0.1-py3-none-any.whl")
 
-
-def cell(row):
-    return f"{row['iqm']:.1f} [{row['ci_low']:.1f}, {row['ci_high']:.1f}]" if row else "-"
 
 
 def evaluate_env(name, env_id, wheel, runs, episodes, force, with_synthax):
@@ -112,9 +109,9 @@ def table(env_id, agents, results):
     for algorithm in agents:
         peer = PEER_REPORTED.get(env_id, {}).get(algorithm)
         lines.append(
-            f"| {algorithm} | {cell(rows.get((algorithm, 'synthax')))} | "
-            f"{cell(rows.get((algorithm, 'synthetic-gymnax')))} | "
-            f"{cell(rows.get((algorithm, 'real')))} | "
+            f"| {algorithm} | {interval_cell(rows.get((algorithm, 'synthax')))} | "
+            f"{interval_cell(rows.get((algorithm, 'synthetic-gymnax')))} | "
+            f"{interval_cell(rows.get((algorithm, 'real')))} | "
             f"{'-' if peer is None else f'{peer:.1f}'} |"
         )
     return lines

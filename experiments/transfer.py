@@ -49,7 +49,7 @@ from synthax.checkpoints.io import atomic_write_text
 from synthax.compilation_cache import enable_compilation_cache
 from synthax.envs import make
 from synthax.evaluation import evaluate, iqm_interval
-from synthax.meta import MetaLearnConfig, compare_environments
+from synthax.meta import MetaLearnConfig, compare_environments, interval_cell
 from synthax.nn import mlp
 from synthax.parallel import population_sharding, restart_with_cpu_devices
 
@@ -295,9 +295,6 @@ def run_env(env_id: str, force: bool, on_save=None) -> dict[str, Any]:
     return cached
 
 
-def cell(row) -> str:
-    return f"{row['iqm']:.1f} [{row['ci_low']:.1f}, {row['ci_high']:.1f}]" if row else "-"
-
 
 def env_section(env_id: str, results: dict | None
                 ) -> tuple[list[str], list[str], list[str]]:
@@ -334,14 +331,14 @@ def env_section(env_id: str, results: dict | None
                       for arm in ("synthetic", "real") if (row_id, algorithm, arm) in by_key]
             steps = ", ".join(f"{arm}: {n:,} generation{'s' * (n != 1)}" for arm, n in counts)
             description += f" ({steps})"
-        lines.append(f"| {description} | {algorithm} | {cell(synthetic)} | {cell(real)} | "
-                     f"{cell(ref_synthetic)} | {cell(ref_real)} |")
+        cells = " | ".join(interval_cell(r) for r in (synthetic, real, ref_synthetic, ref_real))
+        lines.append(f"| {description} | {algorithm} | {cells} |")
         if synthetic and ref_synthetic and synthetic["ci_high"] < ref_synthetic["ci_low"]:
-            below.append(f"{env_id} {algorithm}, {description}: {cell(synthetic)} against "
-                         f"{cell(ref_synthetic)}")
+            below.append(f"{env_id} {algorithm}, {description}: {interval_cell(synthetic)} against "
+                         f"{interval_cell(ref_synthetic)}")
         if synthetic and real and synthetic["ci_high"] < real["ci_low"]:
-            worse.append(f"{env_id} {algorithm}, {description}: {cell(synthetic)} against "
-                         f"{cell(real)} trained on the real env")
+            worse.append(f"{env_id} {algorithm}, {description}: {interval_cell(synthetic)} against "
+                         f"{interval_cell(real)} trained on the real env")
     return lines + [""], below, worse
 
 

@@ -117,6 +117,14 @@ def compare_environments(
     return rows, returns
 
 
+def interval_cell(row: dict[str, Any] | None) -> str:
+    """A row of `compare_environments` as a table cell, `"IQM [low, high]"` to one decimal
+    (`"594.5 [552.4, 673.8]"`), or `"-"` for `None` or an empty row (a cell not measured)."""
+    if not row:
+        return "-"
+    return f"{row['iqm']:.1f} [{row['ci_low']:.1f}, {row['ci_high']:.1f}]"
+
+
 def markdown_table(rows: list[dict[str, Any]]) -> str:
     """Rows of `compare_environments` as a markdown table: one line per (env, algorithm), one
     column per arm, cells `IQM [low, high]`."""
@@ -125,9 +133,7 @@ def markdown_table(rows: list[dict[str, Any]]) -> str:
              "|---|---|" + "---|" * len(arms)]
     cells: dict[tuple[str, str], dict[str, str]] = {}
     for r in rows:
-        cells.setdefault((r["env_id"], r["algorithm"]), {})[r["arm"]] = (
-            f"{r['iqm']:.1f} [{r['ci_low']:.1f}, {r['ci_high']:.1f}]"
-        )
+        cells.setdefault((r["env_id"], r["algorithm"]), {})[r["arm"]] = interval_cell(r)
     for (env_id, algorithm), by_arm in cells.items():
         lines.append(f"| {env_id} | {algorithm} | "
                      + " | ".join(by_arm.get(a, "-") for a in arms) + " |")
