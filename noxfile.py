@@ -16,7 +16,8 @@ nox.options.sessions = ["tests", "lint"]
 nox.options.default_venv_backend = "uv|venv"
 
 LOCK = "requirements.lock"
-PYTEST = ["pytest", "-n", "2", "--dist", "loadfile", "--durations", "15"]
+# Files go to the workers in collection order, the longest first (tests/conftest.py).
+PYTEST = ["pytest", "-n", "2", "--dist", "loadfile", "--no-loadscope-reorder", "--durations", "15"]
 
 
 @nox.session
