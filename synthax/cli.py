@@ -383,7 +383,7 @@ def tune(
 
 @app.command()
 def train(
-    env: Annotated[str, typer.Option("--env", help="Real or Synthetic- environment id.")],
+    env: Annotated[str, typer.Option("--env", help="Real, Synthetic- or Synthax- environment id.")],
     agent: Annotated[str, typer.Option(help="Agent: ppo, dqn, sac, ddpg or td3.")] = "ppo",
     steps: Annotated[
         int | None, typer.Option(help="Training environment steps (default 10k, or the tuned "
@@ -510,8 +510,8 @@ def evaluate(
     console = Console(stderr=True)
     real_id = real_env_id(env)
     if env == real_id and checkpoint is None:
-        raise typer.BadParameter(f"--env {env} is a real environment; pass a Synthetic- id or "
-                                 "--checkpoint")
+        raise typer.BadParameter(f"--env {env} is a real environment; pass a Synthetic- or "
+                                 "Synthax- id or --checkpoint")
     names = tuple(a.strip() for a in algorithms.split(",")) if algorithms else None
     for name in names or ():
         if name not in AGENTS:

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import synthax
-from synthax.envs import GymnaxEnvironment, SyntheticContextualBandit, make
+from synthax.envs import GymnaxEnvironment, SyntheticContextualBandit, make, real_env_id
 
 
 @pytest.fixture(scope="module")
@@ -190,3 +190,18 @@ def test_gymnax_make_synthetic_cartpole_jit_and_vmap():
     real_space = make("CartPole-v1").observation_space
     assert bool(jnp.all(jax.vmap(real_space.contains)(obs)))
     assert "Synthetic-CartPole-v1" in synthax.list_envs()["synthetic"]
+
+
+def test_synthax_ids_stand_for_their_real_task():
+    """`Synthax-<task>` is synthax's own environment for a task whose `Synthetic-<task>` is
+    synthetic-gymnax's; both name the real task and neither can be meta-learned on."""
+    from synthax.checkpoints import shipped_env_ids
+    from synthax.meta import MetaLearnConfig
+
+    assert real_env_id("Synthax-hopper") == "hopper" == real_env_id("Synthetic-hopper")
+    assert real_env_id("hopper") == "hopper"
+    assert {"Synthax-hopper", "Synthax-swimmer"} <= set(shipped_env_ids())
+    assert {"Synthax-hopper", "Synthetic-hopper"} <= set(synthax.list_envs()["synthetic"])
+    assert "Synthax-hopper" not in synthax.list_envs()["real"]
+    with pytest.raises(ValueError, match="'Synthax-swimmer' is a synthetic environment"):
+        MetaLearnConfig(env_id="Synthax-swimmer")

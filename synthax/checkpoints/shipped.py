@@ -1,7 +1,10 @@
 """The synthetic environments shipped with synthax: one checkpoint per id in
 `synthax/checkpoints/data/`, registered with synthax's and gymnax's registries by
 `register_shipped` (which `import synthax` calls), so `synthax.make("Synthetic-CartPole-v1")` and
-`gymnax.make("Synthetic-CartPole-v1")` both build them."""
+`gymnax.make("Synthetic-CartPole-v1")` both build them. `Synthetic-<task>` is the shipped
+environment for a task (for the five Brax tasks, synthetic-gymnax's, read as data);
+`Synthax-<task>` (`Synthax-hopper`, `Synthax-swimmer`) is one synthax meta-learned where
+`Synthetic-<task>` is synthetic-gymnax's."""
 
 import functools
 from importlib import resources
@@ -21,7 +24,8 @@ def _data_dir() -> Path:
 
 
 def shipped_env_ids() -> list[str]:
-    """Ids of the synthetic environments shipped in the package, e.g. `Synthetic-CartPole-v1`."""
+    """Ids of the synthetic environments shipped in the package, e.g. `Synthetic-CartPole-v1`,
+    `Synthax-hopper`."""
     return sorted(p.name[: -len(SUFFIX)] for p in _data_dir().glob(f"*{SUFFIX}"))
 
 
@@ -49,9 +53,9 @@ def _gymnax_factory(env_id: str) -> ToGymnax:
 
 
 def register_shipped() -> list[str]:
-    """Register every shipped `Synthetic-*` id with `synthax.envs.register` (so `synthax.make`
-    builds it) and with `gymnax.register` (so `gymnax.make` does); idempotent. `import synthax`
-    calls it. A checkpoint is read when its id is made, not here.
+    """Register every shipped `Synthetic-*` and `Synthax-*` id with `synthax.envs.register` (so
+    `synthax.make` builds it) and with `gymnax.register` (so `gymnax.make` does); idempotent.
+    `import synthax` calls it. A checkpoint is read when its id is made, not here.
 
     **Returns:** the ids newly registered with gymnax by this call.
     """

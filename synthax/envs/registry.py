@@ -10,7 +10,12 @@ from .brax_env import BRAX_ENVS, BRAX_PREFIX, BraxEnvironment
 from .cliff_walking import CliffWalking
 from .gymnax_env import GymnaxEnvironment
 
+# `Synthetic-<task>`: the shipped synthetic environment for a task (for the five Brax tasks,
+# synthetic-gymnax's, read as data, so its ids keep working); `Synthax-<task>`: an environment
+# meta-learned by synthax for a task where `Synthetic-<task>` is synthetic-gymnax's.
 SYNTHETIC_PREFIX = "Synthetic-"
+SYNTHAX_PREFIX = "Synthax-"
+SYNTHETIC_PREFIXES = (SYNTHETIC_PREFIX, SYNTHAX_PREFIX)
 
 # Real environments synthax implements itself (gymnax has no counterpart).
 NATIVE_ENVS: dict[str, type] = {"CliffWalking-v0": CliffWalking}
@@ -34,8 +39,12 @@ def register(env_id: str, factory: Callable[..., AbstractEnvironment],
 
 
 def real_env_id(env_id: str) -> str:
-    """The real environment an id stands for: `"Synthetic-CartPole-v1"` -> `"CartPole-v1"`."""
-    return env_id[len(SYNTHETIC_PREFIX):] if env_id.startswith(SYNTHETIC_PREFIX) else env_id
+    """The real environment an id stands for: `"Synthetic-CartPole-v1"` -> `"CartPole-v1"`,
+    `"Synthax-hopper"` -> `"hopper"`; any other id is itself."""
+    for prefix in SYNTHETIC_PREFIXES:
+        if env_id.startswith(prefix):
+            return env_id[len(prefix):]
+    return env_id
 
 
 def brax_name(env_id: str) -> str | None:
@@ -51,11 +60,11 @@ def brax_name(env_id: str) -> str | None:
 def list_envs() -> dict[str, list[str]]:
     """All ids `make` accepts, as ``{"synthetic": [...], "real": [...]}``; the real Brax ids (the
     five of synthetic-gymnax, and `brax/<name>` for any other) need `synthax[brax]`."""
-    synthetic = sorted(e for e in _REGISTERED if e.startswith(SYNTHETIC_PREFIX))
+    synthetic = sorted(e for e in _REGISTERED if e.startswith(SYNTHETIC_PREFIXES))
     real = [*NATIVE_ENVS,
-            *(e for e in gymnax.registered_envs if not e.startswith(SYNTHETIC_PREFIX)),
+            *(e for e in gymnax.registered_envs if not e.startswith(SYNTHETIC_PREFIXES)),
             *BRAX_ENVS,
-            *sorted(e for e in _REGISTERED if not e.startswith(SYNTHETIC_PREFIX))]
+            *sorted(e for e in _REGISTERED if not e.startswith(SYNTHETIC_PREFIXES))]
     return {"synthetic": synthetic, "real": real}
 
 
@@ -68,7 +77,7 @@ def make(env_id: str, **kwargs) -> AbstractEnvironment:
       synthax-native id (`"CliffWalking-v0"`), a Brax id (`"hopper"`, `"walker2d"`,
       `"halfcheetah"`, `"swimmer"`, `"humanoidstandup"`, or `"brax/<name>"` for any environment
       in brax's registry), a shipped synthetic id (`"Synthetic-CartPole-v1"`,
-      `"Synthetic-hopper"`) or any id given to `register`.
+      `"Synthetic-hopper"`, synthax's own `"Synthax-hopper"`) or any id given to `register`.
     - `kwargs`: passed to the registered factory, the gymnax factory, the native class or
       [`BraxEnvironment.create`][synthax.envs.BraxEnvironment.create] (`backend`,
       `time_limit`, ...).
@@ -85,7 +94,7 @@ def make(env_id: str, **kwargs) -> AbstractEnvironment:
     name = brax_name(env_id)
     if name is not None:
         return BraxEnvironment.create(name, **kwargs)
-    if env_id.startswith(SYNTHETIC_PREFIX) or env_id not in gymnax.registered_envs:
+    if env_id.startswith(SYNTHETIC_PREFIXES) or env_id not in gymnax.registered_envs:
         ids = list_envs()
         raise KeyError(
             f"unknown environment id {env_id!r}; synthetic ids: {ids['synthetic']}; "

@@ -144,7 +144,8 @@ class MetaLearnConfig:
     **Raises:** `ConfigError` (a `ValueError`) naming the field, the value and what is allowed,
     when a field has the wrong type (types are checked strictly: `4.5` is not an `int`, `"no"`
     is not a `bool`), a count is below 1, `sigma_init` is not a finite positive number, a name
-    is unknown, or `env_id` is a `Synthetic-` id (meta-learning needs the real environment).
+    is unknown, or `env_id` is a `Synthetic-` or `Synthax-` id (meta-learning needs the real
+    environment).
     """
 
     env_id: str = "CartPole-v1"
@@ -189,12 +190,12 @@ class MetaLearnConfig:
             raise ConfigError(f"config field sigma_init must be a finite number > 0, got "
                               f"{self.sigma_init}")
         from synthax.agents import AGENTS
-        from synthax.envs.registry import SYNTHETIC_PREFIX, real_env_id
+        from synthax.envs.registry import SYNTHETIC_PREFIXES, real_env_id
 
         from .inner_loop import SCHEDULES
         from .learner import distribution_strategies
 
-        if self.env_id.startswith(SYNTHETIC_PREFIX):
+        if self.env_id.startswith(SYNTHETIC_PREFIXES):
             raise ConfigError(
                 f"config field env_id: {self.env_id!r} is a synthetic environment; meta-learning "
                 f"learns a synthetic stand-in for a real one, e.g. {real_env_id(self.env_id)!r}"
