@@ -6,9 +6,13 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
+from synthax.agents import make_agent
 from synthax.checkpoints import load_shipped
 from synthax.envs import SyntheticContextualBandit, make
 from synthax.evaluation import bandit_candidate_actions, evaluate, optimal_bandit_policy
+from synthax.meta import InnerLoop, OptimalPolicyReturn
+
+from .conftest import TINY_DQN
 
 
 class _Reward(eqx.Module):
@@ -81,3 +85,45 @@ def test_shipped_cartpole_bandit_asks_for_a_balancing_policy():
                                                jax.random.PRNGKey(0), 4))(env)
     # The real time limit: the shipped bandit rewards the actions that balance the pole.
     assert np.asarray(result.returns).tolist() == [500.0] * 4
+
+
+class _LinearReward(eqx.Module):
+    """CartPole reward `sign * (a1 - a0) * (angle + angular velocity)`: with `sign` 1 the
+    argmax policy pushes the cart under the falling pole (balances), with -1 away from it."""
+
+    sign: jax.Array
+
+    def __call__(self, x):
+        return self.sign * (x[5] - x[4]) * (x[2] + x[3])
+
+
+def test_optimal_policy_return_ranks_a_population_without_training():
+    real = make("CartPole-v1")
+    bandit = SyntheticContextualBandit.for_environment(real, hidden_size=8,
+                                                       key=jax.random.PRNGKey(0))
+    bandit = eqx.tree_at(lambda e: e.reward_net, bandit, _LinearReward(jnp.asarray(1.0)))
+    # A population of two: the balancing reward and its negation.
+    population = eqx.tree_at(lambda e: e.reward_net.sign, bandit, jnp.asarray([1.0, -1.0]))
+    population = eqx.tree_at(
+        lambda e: e.init_net, population,
+        jax.tree.map(lambda x: jnp.stack([x, x]) if eqx.is_array(x) else x, bandit.init_net))
+    inner = InnerLoop(make_agent("dqn", **TINY_DQN), objective=OptimalPolicyReturn())
+    key = jax.random.PRNGKey(1)
+    scores = inner.population_fitness(population, real, jnp.asarray(0), key, 4)
+    assert scores.shape == (2,)
+    assert float(scores[0]) > 400 and float(scores[1]) < 50
+    # The objective is the mean real return of optimal_bandit_policy, no agent involved.
+    direct = OptimalPolicyReturn()(None, bandit, real, key, 4)
+    expected = evaluate(optimal_bandit_policy(bandit), real, key, 4).returns.mean()
+    assert float(direct) == float(expected)
+    # A softmax policy at a tiny temperature acts like the argmax one; at a huge one it acts
+    # at random, and the balancing reward no longer helps.
+    assert float(OptimalPolicyReturn(temperature=1e-4)(None, bandit, real, key, 4)) > 400
+    assert float(OptimalPolicyReturn(temperature=1e4)(None, bandit, real, key, 4)) < 100
+
+
+def test_optimal_policy_return_rejects_bad_settings():
+    with pytest.raises(ValueError, match="points_per_dim must be >= 2, got 1"):
+        OptimalPolicyReturn(points_per_dim=1)
+    with pytest.raises(ValueError, match="temperature must be a finite number >= 0, got -1"):
+        OptimalPolicyReturn(temperature=-1.0)

@@ -6,14 +6,23 @@ experiments/configs/learning_environments/)."""
 import json
 from pathlib import Path
 
+import equinox as eqx
+import jax
+import numpy as np
 import pytest
 import yaml
 from typer.testing import CliRunner
 
-from synthax.checkpoints import load_environment
+from synthax.checkpoints import load_environment, save_environment
 from synthax.cli import app
 from synthax.envs import RewardNetwork, SyntheticMDP
-from synthax.meta import AreaUnderCurve, ConfigError, MetaLearnConfig, StepsToSolve
+from synthax.meta import (
+    AreaUnderCurve,
+    ConfigError,
+    MetaLearnConfig,
+    OptimalPolicyReturn,
+    StepsToSolve,
+)
 from synthax.meta.run import build_learner
 
 from .conftest import TINY_DQN
@@ -76,3 +85,27 @@ def test_kind_errors_name_the_field():
         MetaLearnConfig(objective="steps_to_solve")  # needs a threshold
     with pytest.raises(ConfigError, match="fitness_shaping"):
         MetaLearnConfig(strategy_kwargs={"fitness_shaping": "softmax"})
+
+
+def test_init_environment_is_the_initial_search_mean(tmp_path):
+    config = MetaLearnConfig(**TINY, objective="optimal_policy_return")
+    learner = build_learner(config)
+    assert type(learner.inner_loop.objective) is OptimalPolicyReturn
+    # An environment unlike the default initialisation, saved as a run would save it.
+    env = jax.tree.map(lambda x: x + 0.5 if eqx.is_inexact_array(x) else x, learner.template)
+    path = tmp_path / "env.eqx"
+    save_environment(path, env, "CartPole-v1")
+    warm = build_learner(config.replace(init_environment=str(path)))
+    mean = warm.mean_environment(warm.init(jax.random.PRNGKey(0)))
+    for got, want in zip(jax.tree.leaves(eqx.filter(mean, eqx.is_array)),
+                         jax.tree.leaves(eqx.filter(env, eqx.is_array)), strict=True):
+        assert np.array_equal(np.asarray(got), np.asarray(want))
+    with pytest.raises(ConfigError, match="init_environment: .* differs from the "
+                                          "SyntheticContextualBandit"):
+        build_learner(config.replace(init_environment=str(path), hidden_size=4))
+    with pytest.raises(ConfigError, match="init_environment"):
+        build_learner(config.replace(init_environment=str(tmp_path / "missing.eqx")))
+    with pytest.raises(ConfigError, match="init_environment"):  # another real environment
+        build_learner(config.replace(init_environment=str(path), env_id="Acrobot-v1"))
+    with pytest.raises(ConfigError, match="'optimal_policy_return' scores a bandit"):
+        MetaLearnConfig(**{**TINY, **KINDS["mdp"][0], "objective": "optimal_policy_return"})

@@ -16,6 +16,7 @@ from .curriculum import HorizonSchedule as HorizonSchedule
 from .fitness import (
     AreaUnderCurve as AreaUnderCurve,
     FinalReturn as FinalReturn,
+    OptimalPolicyReturn as OptimalPolicyReturn,
     StepsToSolve as StepsToSolve,
     train_and_evaluate as train_and_evaluate,
 )

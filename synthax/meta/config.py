@@ -11,7 +11,7 @@ from typing import Any
 import yaml
 
 ENVIRONMENTS = ("bandit", "mdp", "reward_network")
-OBJECTIVES = ("final_return", "area_under_curve", "steps_to_solve")
+OBJECTIVES = ("final_return", "area_under_curve", "steps_to_solve", "optimal_policy_return")
 
 
 class ConfigError(ValueError):
@@ -118,7 +118,16 @@ class MetaLearnConfig:
     - `objective`: what a population member scores: `"final_return"` (the real return after
       training, [`FinalReturn`][synthax.meta.FinalReturn]), `"area_under_curve"` or
       `"steps_to_solve"` (learning_environments' train-until-solved; needs
-      `objective_kwargs: {threshold: ...}`), with `objective_kwargs` for its class.
+      `objective_kwargs: {threshold: ...}`) or, for a bandit, `"optimal_policy_return"` (the real
+      return of the policy its reward asks for, training no agent,
+      [`OptimalPolicyReturn`][synthax.meta.OptimalPolicyReturn]), with `objective_kwargs` for its
+      class.
+    - `init_environment`: `None` (the networks' default initialisation from `seed`), or the path
+      of an environment checkpoint (an earlier run's `env.eqx`, or any file
+      [`save_environment`][synthax.checkpoints.save_environment] wrote) for the same `env_id`
+      and of the kind and sizes this config builds, whose parameters become the search
+      distribution's initial mean: a warm start, e.g. from a run with the
+      `"optimal_policy_return"` objective. A relative path is read from the working directory.
     - `strategy`: an evosax distribution-based strategy by name (`"SNES"`, `"Open_ES"`,
       `"CMA_ES"`, ...); `sigma_init`: its initial search standard deviation (evosax's
       `std_init`; the config keeps synthetic-gymnax's name). `strategy_kwargs`: JSON values for
@@ -160,6 +169,7 @@ class MetaLearnConfig:
     environment_kwargs: dict[str, Any] = field(default_factory=dict)
     objective: str = "final_return"
     objective_kwargs: dict[str, Any] = field(default_factory=dict)
+    init_environment: str | None = None
     strategy: str = "SNES"
     strategy_kwargs: dict[str, Any] = field(default_factory=dict)
     sigma_init: float = 0.1
@@ -231,6 +241,9 @@ class MetaLearnConfig:
         if self.environment == "reward_network" and "variant" not in self.environment_kwargs:
             raise ConfigError("config field environment_kwargs needs a variant for a "
                               "reward_network (synthax.envs.reward_network.VARIANTS)")
+        if self.objective == "optimal_policy_return" and self.environment != "bandit":
+            raise ConfigError(f"config field objective: 'optimal_policy_return' scores a "
+                              f"bandit; environment is {self.environment!r}")
         if self.objective not in OBJECTIVES:
             raise ConfigError(f"config field objective: unknown objective {self.objective!r}; "
                               f"allowed: {list(OBJECTIVES)}")
@@ -268,10 +281,11 @@ class MetaLearnConfig:
 
     def build_objective(self):
         """The objective module `objective` and `objective_kwargs` describe."""
-        from .fitness import AreaUnderCurve, FinalReturn, StepsToSolve
+        from .fitness import AreaUnderCurve, FinalReturn, OptimalPolicyReturn, StepsToSolve
 
         cls = {"final_return": FinalReturn, "area_under_curve": AreaUnderCurve,
-               "steps_to_solve": StepsToSolve}[self.objective]
+               "steps_to_solve": StepsToSolve,
+               "optimal_policy_return": OptimalPolicyReturn}[self.objective]
         return cls(**self.objective_kwargs)
 
     def build_strategy_kwargs(self) -> dict[str, Any]:

@@ -4,8 +4,11 @@ Liesen et al. (2024), arXiv:2406.12589, Eq. 1: the meta-objective is the expecte
 return of an agent trained for a fixed budget in the synthetic environment (`FinalReturn`).
 Ferreira et al. (2022), arXiv:2202.02790, Section 4, also score how *fast* the agent solves the
 real task (`StepsToSolve`); the area under the real learning curve (`AreaUnderCurve`) is the
-smooth version of that.
+smooth version of that. `OptimalPolicyReturn` scores a contextual bandit without training an
+agent: the real return of the policy its reward network asks for.
 """
+
+import math
 
 import equinox as eqx
 import jax
@@ -14,7 +17,13 @@ from jaxtyping import Array, Float, PRNGKeyArray
 
 from synthax.agents import AbstractAgent
 from synthax.envs import AbstractEnvironment
-from synthax.evaluation import evaluate, learning_curve, steps_to_solve
+from synthax.evaluation import (
+    bandit_candidate_actions,
+    evaluate,
+    learning_curve,
+    optimal_bandit_policy,
+    steps_to_solve,
+)
 
 
 def train_and_evaluate(
@@ -104,3 +113,57 @@ class StepsToSolve(_CurveObjective):
         best = jnp.max(curve.mean_returns)
         gap = (self.threshold - best) / max(abs(self.threshold), 1.0)
         return jnp.where(solved, -steps.astype(jnp.float32) / total, -1.0 - gap)
+
+
+class OptimalPolicyReturn(eqx.Module):
+    """Objective for a synthetic contextual bandit: the mean real return of the policy its
+    reward network asks for, which trains no agent; higher is better.
+
+    With `temperature` 0 that policy is the bandit's optimal one, `pi*(s) = argmax_a r(s, a)`
+    ([`optimal_bandit_policy`][synthax.evaluation.optimal_bandit_policy]); with `temperature`
+    `T > 0` it is the softmax (Boltzmann) policy over the same candidate actions,
+    `pi(a | s) = exp(r(s, a) / T) / sum_b exp(r(s, b) / T)` (Sutton & Barto, *Reinforcement
+    Learning: An Introduction*, 2nd ed., 2018, Eq. 13.2), which scores a bandit higher the more
+    clearly its reward separates good actions from bad, in units of `T`.
+
+    An agent that solves the bandit acts like `pi*`, so this is the return the bandit's reward
+    network encodes, without the noise of one agent's hyperparameter draw and training run: a
+    cheap, low-noise fitness to start a search with, then continue with
+    [`FinalReturn`][synthax.meta.FinalReturn] from the result (a
+    [`MetaLearnConfig`][synthax.meta.MetaLearnConfig]'s `init_environment`), since it does not
+    score whether agents learn the policy within their budget.
+
+    **Fields:** `points_per_dim` (static), the grid size per `Box` action dimension (ignored for
+    discrete actions); `temperature` (static, in reward units), 0 for the argmax policy.
+
+    **Call:** as [`FinalReturn`][synthax.meta.FinalReturn]; `agent` is not used (may be `None`).
+
+    **Raises:** `ValueError` if `points_per_dim < 2` or `temperature` is negative or not finite;
+    at call time `TypeError` if `train_env` is not a
+    [`SyntheticContextualBandit`][synthax.envs.SyntheticContextualBandit], and as
+    [`bandit_candidate_actions`][synthax.evaluation.bandit_candidate_actions].
+    """
+
+    points_per_dim: int = eqx.field(static=True, default=41)
+    temperature: float = eqx.field(static=True, default=0.0)
+
+    def __check_init__(self):
+        if self.points_per_dim < 2:
+            raise ValueError(f"points_per_dim must be >= 2, got {self.points_per_dim}")
+        if not (math.isfinite(self.temperature) and self.temperature >= 0):
+            raise ValueError(f"temperature must be a finite number >= 0, got {self.temperature}")
+
+    def __call__(self, agent: AbstractAgent | None, train_env: AbstractEnvironment,
+                 real_env: AbstractEnvironment, key: PRNGKeyArray,
+                 num_eval_episodes: int) -> Float[Array, ""]:
+        del agent
+        if self.temperature == 0:
+            policy = optimal_bandit_policy(train_env, self.points_per_dim)
+        else:
+            candidates = bandit_candidate_actions(train_env, self.points_per_dim)
+
+            def policy(obs, key):
+                rewards = jax.vmap(lambda action: train_env.reward(obs, action))(candidates)
+                return candidates[jax.random.categorical(key, rewards / self.temperature)]
+
+        return jnp.mean(evaluate(policy, real_env, key, num_eval_episodes).returns)

@@ -35,7 +35,14 @@ import numpy as np
 
 from synthax._version import __version__
 from synthax.agents import INNER_LOOP, make_agent
-from synthax.checkpoints import CheckpointError, load, read_header, save, save_environment
+from synthax.checkpoints import (
+    CheckpointError,
+    load,
+    load_environment,
+    read_header,
+    save,
+    save_environment,
+)
 from synthax.checkpoints.io import atomic_write_text
 from synthax.distributed import barrier, is_writer, to_host
 from synthax.envs import (
@@ -127,7 +134,35 @@ def build_learner(config: MetaLearnConfig, *, devices: Any = None) -> MetaLearne
 
 def build_template(config: MetaLearnConfig, real_env: AbstractEnvironment):
     """The synthetic environment whose parameters a config's run searches: the initial mean, at
-    the networks' default initialisation from the run's seed."""
+    the networks' default initialisation from the run's seed, or the environment in the
+    config's `init_environment` checkpoint.
+
+    **Raises:** `ConfigError` if `init_environment` cannot be loaded for the config's `env_id`
+    or holds an environment of another kind or other sizes than the config builds.
+    """
+    template = _default_template(config, real_env)
+    if config.init_environment is None:
+        return template
+    path = config.init_environment
+    try:
+        loaded = load_environment(path, config.env_id)
+    except (CheckpointError, OSError) as error:
+        raise ConfigError(f"config field init_environment: {error}") from None
+    def shapes(env):
+        return [(x.shape, x.dtype) for x in jax.tree.leaves(eqx.filter(env, eqx.is_array))]
+
+    if (type(loaded) is not type(template)
+            or jax.tree.structure(loaded) != jax.tree.structure(template)
+            or shapes(loaded) != shapes(template)):
+        raise ConfigError(
+            f"config field init_environment: {path} holds a {type(loaded).__name__} that "
+            f"differs from the {type(template).__name__} this config builds (environment "
+            f"{config.environment!r}, hidden_size {config.hidden_size}, environment_kwargs, "
+            f"scale_reward_input and scale_initial_state must match the checkpoint's run)")
+    return loaded
+
+
+def _default_template(config: MetaLearnConfig, real_env: AbstractEnvironment):
     key = jax.random.PRNGKey(config.seed + 1)
     kwargs = {"hidden_size": config.hidden_size, **config.environment_kwargs}
     if config.environment == "bandit":
