@@ -127,3 +127,32 @@ def test_optimal_policy_return_rejects_bad_settings():
         OptimalPolicyReturn(points_per_dim=1)
     with pytest.raises(ValueError, match="temperature must be a finite number >= 0, got -1"):
         OptimalPolicyReturn(temperature=-1.0)
+
+
+class _Spread(eqx.Module):
+    """An initial-state network that scales its Gaussian latent: resets spread by `scale`."""
+
+    scale: jax.Array
+
+    def __call__(self, z):
+        return self.scale * z
+
+
+def test_nearest_state_policy_needs_resets_that_cover_the_real_states():
+    real = make("CartPole-v1")
+    bandit = SyntheticContextualBandit.for_environment(real, hidden_size=8,
+                                                       key=jax.random.PRNGKey(0))
+    bandit = eqx.tree_at(lambda e: e.reward_net, bandit, _LinearReward(jnp.asarray(1.0)))
+    key = jax.random.PRNGKey(2)
+    objective = OptimalPolicyReturn(num_states=256)
+
+    def score(scale):
+        env = eqx.tree_at(lambda e: e.init_net, bandit, _Spread(jnp.asarray(scale)))
+        return float(objective(None, env, real, key, 4))
+
+    # Resets spread over CartPole's states: the policy learned at them balances; resets all at
+    # one state: one action everywhere, and the pole falls at once.
+    assert score(0.1) > 400
+    assert score(0.0) < 20
+    with pytest.raises(ValueError, match="num_states must be None or >= 1, got 0"):
+        OptimalPolicyReturn(num_states=0)

@@ -133,12 +133,21 @@ class OptimalPolicyReturn(eqx.Module):
     [`MetaLearnConfig`][synthax.meta.MetaLearnConfig]'s `init_environment`), since it does not
     score whether agents learn the policy within their budget.
 
+    With `num_states` `k`, the policy knows its actions only at `k` observations drawn from the
+    bandit's own initial-state distribution (a fresh draw per call) and acts in each real state
+    as at the nearest of them (Euclidean distance, each bounded observation dimension scaled to
+    [-1, 1]; Cover & Hart 1967, the nearest-neighbour rule): what an agent can learn from the
+    observations the bandit shows it. The bandit then scores well only if its resets cover the
+    real states where the policy matters, so the search shapes its initial-state network too.
+
     **Fields:** `points_per_dim` (static), the grid size per `Box` action dimension (ignored for
-    discrete actions); `temperature` (static, in reward units), 0 for the argmax policy.
+    discrete actions); `temperature` (static, in reward units), 0 for the argmax policy;
+    `num_states` (static), `None` (default: the policy at every real state) or `k >= 1`.
 
     **Call:** as [`FinalReturn`][synthax.meta.FinalReturn]; `agent` is not used (may be `None`).
 
-    **Raises:** `ValueError` if `points_per_dim < 2` or `temperature` is negative or not finite;
+    **Raises:** `ValueError` if `points_per_dim < 2`, `temperature` is negative or not finite,
+    or `num_states < 1`;
     at call time `TypeError` if `train_env` is not a
     [`SyntheticContextualBandit`][synthax.envs.SyntheticContextualBandit], and as
     [`bandit_candidate_actions`][synthax.evaluation.bandit_candidate_actions].
@@ -146,8 +155,11 @@ class OptimalPolicyReturn(eqx.Module):
 
     points_per_dim: int = eqx.field(static=True, default=41)
     temperature: float = eqx.field(static=True, default=0.0)
+    num_states: int | None = eqx.field(static=True, default=None)
 
     def __check_init__(self):
+        if self.num_states is not None and self.num_states < 1:
+            raise ValueError(f"num_states must be None or >= 1, got {self.num_states}")
         if self.points_per_dim < 2:
             raise ValueError(f"points_per_dim must be >= 2, got {self.points_per_dim}")
         if not (math.isfinite(self.temperature) and self.temperature >= 0):
@@ -157,13 +169,29 @@ class OptimalPolicyReturn(eqx.Module):
                  real_env: AbstractEnvironment, key: PRNGKeyArray,
                  num_eval_episodes: int) -> Float[Array, ""]:
         del agent
-        if self.temperature == 0:
-            policy = optimal_bandit_policy(train_env, self.points_per_dim)
+        candidates = bandit_candidate_actions(train_env, self.points_per_dim)
+
+        def act(obs, key):
+            if self.temperature == 0:
+                return optimal_bandit_policy(train_env, self.points_per_dim)(obs, key)
+            rewards = jax.vmap(lambda action: train_env.reward(obs, action))(candidates)
+            return candidates[jax.random.categorical(key, rewards / self.temperature)]
+
+        if self.num_states is None:
+            policy = act
         else:
-            candidates = bandit_candidate_actions(train_env, self.points_per_dim)
+            k_states, k_act, key = jax.random.split(key, 3)
+            keys = jax.random.split(k_states, self.num_states)
+            states = jax.vmap(lambda k: train_env.reset(k)[0])(keys)
+            actions = jax.vmap(act)(states, jax.random.split(k_act, self.num_states))
+            low = jnp.asarray(train_env.observation_low, jnp.float32)
+            high = jnp.asarray(train_env.observation_high, jnp.float32)
+            bounded = jnp.isfinite(low) & jnp.isfinite(high) & (high - low < 1e30)
+            half = jnp.where(bounded, jnp.maximum((high - low) / 2, 1e-12), 1.0)
 
             def policy(obs, key):
-                rewards = jax.vmap(lambda action: train_env.reward(obs, action))(candidates)
-                return candidates[jax.random.categorical(key, rewards / self.temperature)]
+                del key
+                distances = jnp.sum(((states - obs) / half) ** 2, axis=-1)
+                return actions[jnp.argmin(distances)]
 
         return jnp.mean(evaluate(policy, real_env, key, num_eval_episodes).returns)
