@@ -574,7 +574,8 @@ def plot(
 def main() -> None:
     """Entry point of the `synthax` console script.
 
-    Usage errors end with one message and exit status 2; any other exception is a bug in
+    Usage errors, and an optional extra that is not installed, end with one message and exit
+    status 2; any other exception is a bug in
     synthax: its traceback is printed with where to report it, and the exit status is 1.
 
     Run as the `synthax` command (or `python -m synthax.cli`), it first splits the CPU into one
@@ -592,8 +593,13 @@ def main() -> None:
         except ValueError as error:  # a bad SYNTHAX_CPU_DEVICES
             print(f"synthax: {error}", file=sys.stderr)
             sys.exit(2)
+    from synthax.envs import MissingExtraError
+
     try:
         app()
+    except MissingExtraError as error:  # e.g. a Brax id without synthax[brax]
+        print(f"synthax: {error}", file=sys.stderr)
+        sys.exit(2)
     except Exception:
         traceback.print_exc()
         print(f"synthax: this is a bug in synthax, not a problem with your input; please report "

@@ -24,6 +24,21 @@ def test_without_the_extra_the_error_names_it(monkeypatch):
         make("hopper")
 
 
+def test_the_command_without_the_extra_says_so_in_one_line(monkeypatch, capsys):
+    from synthax.cli import main
+
+    monkeypatch.setitem(sys.modules, "brax.envs", None)
+    monkeypatch.setattr(sys, "argv", ["synthax-test", "train", "--env", "Synthetic-hopper",
+                                      "--agent", "td3"])
+    with pytest.raises(SystemExit) as exit_info:
+        main()
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("synthax: Brax environments need the optional extra: pip install "
+                          "'synthax[brax]'")
+    assert "Traceback" not in err and len(err.splitlines()) == 1
+
+
 def test_ids_and_spaces():
     assert set(BRAX_ENVS) <= set(list_envs()["real"])
     env = make("hopper", time_limit=3)

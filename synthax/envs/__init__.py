@@ -1,7 +1,11 @@
 """Environments: the interface, adapters to and from gymnax, and synthetic environments."""
 
 from .base import AbstractEnvironment as AbstractEnvironment
-from .brax_env import BraxEnvironment as BraxEnvironment, BraxState as BraxState
+from .brax_env import (
+    BraxEnvironment as BraxEnvironment,
+    BraxState as BraxState,
+    MissingExtraError as MissingExtraError,
+)
 from .cliff_walking import CliffWalking as CliffWalking, CliffWalkingState as CliffWalkingState
 from .curiosity import Curiosity as Curiosity, CuriosityState as CuriosityState
 from .gymnax_env import GymnaxEnvironment as GymnaxEnvironment

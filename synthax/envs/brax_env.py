@@ -51,12 +51,22 @@ backend."""
 DEFAULT_TIME_LIMIT = 1000
 
 
+class MissingExtraError(ImportError):
+    """An optional dependency of synthax is not installed; the message names the extra that
+    installs it (`pip install 'synthax[brax]'`). The `synthax` command reports it in one line
+    and exits with status 2."""
+
+
 def import_brax_envs() -> Any:
-    """`brax.envs`, or an `ImportError` that names the extra to install."""
+    """`brax.envs`.
+
+    **Raises:** [`MissingExtraError`][synthax.envs.MissingExtraError] (an `ImportError`) naming
+    the extra to install when brax cannot be imported.
+    """
     try:
         import brax.envs
     except ImportError as error:
-        raise ImportError(
+        raise MissingExtraError(
             f"Brax environments need the optional extra: {EXTRA} (importing brax failed: "
             f"{error})"
         ) from None
