@@ -109,3 +109,16 @@ def test_init_environment_is_the_initial_search_mean(tmp_path):
         build_learner(config.replace(init_environment=str(path), env_id="Acrobot-v1"))
     with pytest.raises(ConfigError, match="'optimal_policy_return' scores a bandit"):
         MetaLearnConfig(**{**TINY, **KINDS["mdp"][0], "objective": "optimal_policy_return"})
+
+
+def test_committed_pendulum_policy_configs_build(monkeypatch):
+    root = Path(__file__).parent.parent
+    monkeypatch.chdir(root)  # init_environment paths are relative to the repository
+    folder = root / "experiments" / "configs" / "pendulum_policy"
+    configs = {p.stem: MetaLearnConfig.from_file(p) for p in sorted(folder.glob("*.yaml"))}
+    assert set(configs) == {"stage1", "continue"}
+    first = build_learner(configs["stage1"])
+    assert type(first.inner_loop.objective) is OptimalPolicyReturn
+    warm = build_learner(configs["continue"])
+    shipped = load_environment(root / configs["continue"].init_environment, "Pendulum-v1")
+    assert jax.tree.structure(warm.template) == jax.tree.structure(shipped)
