@@ -116,9 +116,12 @@ def test_committed_pendulum_policy_configs_build(monkeypatch):
     monkeypatch.chdir(root)  # init_environment paths are relative to the repository
     folder = root / "experiments" / "configs" / "pendulum_policy"
     configs = {p.stem: MetaLearnConfig.from_file(p) for p in sorted(folder.glob("*.yaml"))}
-    assert set(configs) == {"stage1", "continue"}
+    assert set(configs) == {"stage1", "continue", "stage2"}
     first = build_learner(configs["stage1"])
     assert type(first.inner_loop.objective) is OptimalPolicyReturn
-    warm = build_learner(configs["continue"])
-    shipped = load_environment(root / configs["continue"].init_environment, "Pendulum-v1")
-    assert jax.tree.structure(warm.template) == jax.tree.structure(shipped)
+    shipped = load_environment(root / "experiments/runs/Pendulum-v1-policy/env.eqx",
+                               "Pendulum-v1")
+    for name in ("continue", "stage2"):
+        assert configs[name].init_environment == "experiments/runs/Pendulum-v1-policy/env.eqx"
+        warm = build_learner(configs[name])
+        assert jax.tree.structure(warm.template) == jax.tree.structure(shipped)
