@@ -43,7 +43,7 @@ from synthax.checkpoints import (
     save,
     save_environment,
 )
-from synthax.checkpoints.io import atomic_write_text
+from synthax.checkpoints.io import atomic_write_text, leaf_signature
 from synthax.distributed import barrier, is_writer, to_host
 from synthax.envs import (
     AbstractEnvironment,
@@ -148,12 +148,9 @@ def build_template(config: MetaLearnConfig, real_env: AbstractEnvironment):
         loaded = load_environment(path, config.env_id)
     except (CheckpointError, OSError) as error:
         raise ConfigError(f"config field init_environment: {error}") from None
-    def shapes(env):
-        return [(x.shape, x.dtype) for x in jax.tree.leaves(eqx.filter(env, eqx.is_array))]
-
-    if (type(loaded) is not type(template)
-            or jax.tree.structure(loaded) != jax.tree.structure(template)
-            or shapes(loaded) != shapes(template)):
+    # The tree structure holds the class and static fields; the signature the leaves' shapes.
+    if (jax.tree.structure(loaded) != jax.tree.structure(template)
+            or leaf_signature(loaded) != leaf_signature(template)):
         raise ConfigError(
             f"config field init_environment: {path} holds a {type(loaded).__name__} that "
             f"differs from the {type(template).__name__} this config builds (environment "
