@@ -178,9 +178,19 @@ class SyntheticContextualBandit(SpacesFromBounds):
         """
         encoded = self._encode_action(action)
         if self.scale_reward_input:
-            _, center, half = self._center_half()
-            obs = (obs - center) / half
+            obs = self.scale_observation(obs)
         return self.reward_net(jnp.concatenate([obs, encoded]))
+
+    def scale_observation(
+        self, obs: Float[Array, "*batch obs_dim"]
+    ) -> Float[Array, "*batch obs_dim"]:
+        """`obs` with each dimension of finite real bounds mapped from them to [-1, 1] (the
+        reward network's input with `scale_reward_input`); unbounded dimensions unchanged.
+
+        **Arguments:** `obs`, float32 `(..., obs_dim)`. **Returns:** the same shape, float32.
+        """
+        _, center, half = self._center_half()
+        return (obs - center) / half
 
     def transition(self, key: PRNGKeyArray, state: BanditState, action: Array) -> StepResult:
         reward = self.reward(state.obs, action)

@@ -170,10 +170,11 @@ class OptimalPolicyReturn(eqx.Module):
                  num_eval_episodes: int) -> Float[Array, ""]:
         del agent
         candidates = bandit_candidate_actions(train_env, self.points_per_dim)
+        argmax_policy = optimal_bandit_policy(train_env, self.points_per_dim)
 
         def act(obs, key):
             if self.temperature == 0:
-                return optimal_bandit_policy(train_env, self.points_per_dim)(obs, key)
+                return argmax_policy(obs, key)
             rewards = jax.vmap(lambda action: train_env.reward(obs, action))(candidates)
             return candidates[jax.random.categorical(key, rewards / self.temperature)]
 
@@ -184,14 +185,11 @@ class OptimalPolicyReturn(eqx.Module):
             keys = jax.random.split(k_states, self.num_states)
             states = jax.vmap(lambda k: train_env.reset(k)[0])(keys)
             actions = jax.vmap(act)(states, jax.random.split(k_act, self.num_states))
-            low = jnp.asarray(train_env.observation_low, jnp.float32)
-            high = jnp.asarray(train_env.observation_high, jnp.float32)
-            bounded = jnp.isfinite(low) & jnp.isfinite(high) & (high - low < 1e30)
-            half = jnp.where(bounded, jnp.maximum((high - low) / 2, 1e-12), 1.0)
+            scaled = train_env.scale_observation(states)
 
             def policy(obs, key):
                 del key
-                distances = jnp.sum(((states - obs) / half) ** 2, axis=-1)
+                distances = jnp.sum((scaled - train_env.scale_observation(obs)) ** 2, axis=-1)
                 return actions[jnp.argmin(distances)]
 
         return jnp.mean(evaluate(policy, real_env, key, num_eval_episodes).returns)
