@@ -10,7 +10,7 @@ does not encode a solution, whatever the agents; a high one, that it does and th
 still learn it from 10k samples.
 
     python experiments/bandit_optimum.py \
-        --synthetic-gymnax /tmp/sg/synthetic_gymnax-0.0.1-py3-none-any.whl
+        --synthetic-gymnax .whl/synthetic_gymnax-0.0.1-py3-none-any.whl
 
 Writes `experiments/results/bandit_optimum.json` (read by `experiments/classic_control_results.py`)
 and prints a markdown table.

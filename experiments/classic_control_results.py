@@ -7,9 +7,9 @@ environment), evaluate each on 50 real episodes, and report the IQM with 95% str
 intervals (`synthax evaluate`). Results per environment go to
 `experiments/results/classic_control/<env_id>/` and are reused unless `--force`.
 
-    pip download --no-deps synthetic-gymnax==0.0.1 -d sg
+    pip download --no-deps synthetic-gymnax==0.0.1 -d .whl
     python experiments/classic_control_results.py \
-        --synthetic-gymnax sg/synthetic_gymnax-0.0.1-py3-none-any.whl
+        --synthetic-gymnax .whl/synthetic_gymnax-0.0.1-py3-none-any.whl
 """
 
 import argparse
@@ -49,8 +49,9 @@ PEER_SCALE = {
     "MountainCarContinuous-v0": (128, 300, 1),
     "Pendulum-v1": (64, 1000, 8),
 }
+DOWNLOAD = "pip download --no-deps synthetic-gymnax==0.0.1 -d .whl"
 COMMAND = ("python experiments/classic_control_results.py --synthetic-gymnax "
-           "sg/synthetic_gymnax-0.0.1-py3-none-any.whl")
+           ".whl/synthetic_gymnax-0.0.1-py3-none-any.whl")
 
 
 
@@ -102,7 +103,7 @@ def table(env_id, agents, results):
         "95% bootstrap interval):",
         "",
         "| algorithm | synthax | synthetic-gymnax (imported) | real env, 10k steps | "
-        "synthetic-gymnax reported |",
+        "synthetic-gymnax published |",
         "|---|---|---|---|---|",
     ]
     rows = {(r["algorithm"], r["arm"]): r for r in results["rows"]}
@@ -131,7 +132,7 @@ def _window_means(records: list[dict], up_to: int, width: int = 20) -> tuple[flo
 
 EARLIER_RUNS = {  # folder suffix -> how that earlier run of the same environment differed
     "unscaled": "The first run, without `scale_reward_input` and `scale_initial_state`",
-    "pop32": "The second run, at population 32 on this 2-core CPU",
+    "pop32": "The second run, at population 32 on a 2-core CPU",
 }
 
 
@@ -247,7 +248,7 @@ def _wall_time(summary: dict, records: list[dict]) -> str:
     covers every session, its compile time (`summary.json`) only the last one."""
     wall = f"**{summary['wall_seconds'] / 60:.1f} min**"
     if all(r.get("backend", "cpu") == "cpu" for r in records):
-        return (f"Wall time on this 2-core CPU: {wall} "
+        return (f"Wall time on a 2-core CPU: {wall} "
                 f"(compile {summary['compile_seconds']:.0f} s).")
     return (f"Wall time over every session: {wall} (" + _backend_note(records).lstrip(", ")
             + f"; compile {summary['compile_seconds']:.0f} s in the last session).")
@@ -269,12 +270,12 @@ def peer_comparison(evaluated: dict[str, dict]) -> list[str]:
                 below.append(f"{env_id} {algorithm} ({iqm:.1f} against {reported:.1f})")
             else:
                 at_or_above += 1
-    lines = ["## Against synthetic-gymnax's reported table", "",
+    lines = ["## Against synthetic-gymnax's published table", "",
              f"synthax's environments match or beat {at_or_above} of synthetic-gymnax's "
-             f"reported cells for the environments shipped so far."]
+             f"published cells for the environments shipped so far."]
     if below:
         lines.append("Below it: " + "; ".join(below) + ".")
-        lines += ["", "synthetic-gymnax's scale (its configs: population, generations, agents "
+        lines += ["", "synthetic-gymnax's scale (from its configuration files: population, generations, agents "
                   "trained per member and generation) against these runs', for the environments "
                   "with a cell below it:", "",
                   "| env | synthetic-gymnax | synthax | synthetic-gymnax's agent trainings per "
@@ -317,7 +318,7 @@ def bandit_optimum_section() -> list[str]:
         "",
         "```bash",
         "python experiments/bandit_optimum.py --synthetic-gymnax "
-        "sg/synthetic_gymnax-0.0.1-py3-none-any.whl",
+        ".whl/synthetic_gymnax-0.0.1-py3-none-any.whl",
         "```",
         "",
         "| env | synthax: generation | synthax: mean | synthax: median | "
@@ -501,9 +502,12 @@ def main():
         "# Results: the classic-control synthetic environments",
         "",
         "Regenerate this page (it reuses cached evaluations in "
-        "`experiments/results/classic_control/`; `--force` recomputes them):",
+        "`experiments/results/classic_control/`; `--force` recomputes them). The first "
+        "command downloads synthetic-gymnax's wheel, whose checkpoints the *synthetic-gymnax "
+        "(imported)* column reads as data:",
         "",
         "```bash",
+        DOWNLOAD,
         COMMAND,
         "```",
         "",
@@ -511,8 +515,8 @@ def main():
         "hyperparameters drawn uniformly from `synthax.agents.SEARCH_SPACES` (the same 20 draws "
         "and seeds in every column), and evaluates each on 50 episodes of the real environment. "
         "Cells give the interquartile mean (IQM) of the 20 agents' mean returns with a 95% "
-        "stratified-bootstrap interval (rliable). *synthetic-gymnax reported* is the IQM the "
-        "synthetic-gymnax paper reports for its own environments, not rerun here; the "
+        "stratified-bootstrap interval (rliable). *synthetic-gymnax published* is the IQM the "
+        "synthetic-gymnax paper (Liesen et al. 2024) reports for its own environments, not rerun here; the "
         "*synthetic-gymnax (imported)* column reruns its shipped checkpoints in synthax.",
         "",
     ]
