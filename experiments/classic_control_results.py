@@ -308,21 +308,30 @@ def peer_comparison(evaluated: dict[str, dict]) -> list[str]:
     return lines + [""]
 
 
-STAGED_PENDULUM = (  # (run folder, config, devices, what its fitness is)
-    ("Pendulum-v1-policy", "experiments/configs/pendulum_policy/stage1.yaml", 1,
-     "the real return of the bandit's own optimal policy known at 256 resets "
-     "(`optimal_policy_return`, `num_states` 256; no agent trained)"),
-    ("Pendulum-v1-policy-stage2", "experiments/configs/pendulum_policy/stage2.yaml", 2,
-     "the agents' (ppo, sac, ddpg, td3 in turn), warm-started from the first stage's "
-     "environment (`init_environment`)"),
+STAGED_PENDULUM = (  # (run folder, the config it ran)
+    ("Pendulum-v1-policy", "experiments/configs/pendulum_policy/stage1.yaml"),
+    ("Pendulum-v1-policy-stage2", "experiments/configs/pendulum_policy/stage2.yaml"),
 )
+
+
+def _stage_fitness(config: dict) -> str:
+    """What a staged run's fitness is, from its `config.json`."""
+    if config["objective"] == "optimal_policy_return":
+        states = config["objective_kwargs"].get("num_states")
+        known = f" known at {states} resets" if states else ""
+        return (f"the real return of the bandit's own optimal policy{known} "
+                f"(`optimal_policy_return`{f', `num_states` {states}' if states else ''}; "
+                "no agent trained)")
+    warm = (", warm-started from the first stage's environment (`init_environment`)"
+            if config["init_environment"] else "")
+    return f"the agents' ({', '.join(config['agents'])} in turn){warm}"
 
 
 def staged_pendulum_section() -> list[str]:
     """What was tried for Pendulum-v1 since the 1000-generation run: a fitness that trains no
     agent, then the agents' fitness from its result (the committed runs' logs and summaries)."""
-    runs = [(ROOT / "experiments" / "runs" / folder, *rest) for folder, *rest in STAGED_PENDULUM]
-    if not all((run / "summary.json").exists() for run, *_ in runs):
+    runs = [(ROOT / "experiments" / "runs" / folder, config) for folder, config in STAGED_PENDULUM]
+    if not all((run / "summary.json").exists() for run, _ in runs):
         return []
     lines = [
         "## Pendulum-v1: a fitness that trains no agent, then the agents'",
@@ -339,9 +348,11 @@ def staged_pendulum_section() -> list[str]:
         "environment, first / last 20 | final: synthetic env | final: real env |",
         "|---|---|---|---|---|---|---|---|",
     ]
-    for run, config, devices, fitness in runs:
+    for run, config in runs:
         summary = json.loads((run / "summary.json").read_text())
         records = _read_log(run / "log.jsonl")
+        devices = records[-1]["devices"].split(" x ")[0]  # the log's "<n> x cpu"
+        fitness = _stage_fitness(summary["config"])
         last = records[-1]["generation"]
         first_fit, first_env, _ = _window_means(records, 20)
         last_fit, last_env, _ = _window_means(records, last)
