@@ -103,6 +103,12 @@ class MetaLearnConfig:
       one draw); an algorithm left out uses `synthax.agents.SEARCH_SPACES`. A run folder's
       `config.json` records the spaces and inner-loop sizes it used
       ([`resolved`][synthax.meta.MetaLearnConfig.resolved]), so the folder alone reproduces it.
+    - `optimizers`: the gradient optimisers the inner-loop agents train with, by name
+      (`synthax.agents.optimizers.OPTIMIZERS`: `"adam"`, the default and the paper's,
+      `"rmsprop"`, `"sgd"`). With more than one, every algorithm of `agents` appears once per
+      optimiser, in the order `agents` x `optimizers` (all of `agents` with the first, then
+      with the second, ...), and `schedule` runs over these variants: a wider meta-training
+      distribution, for environments that also train agents with other optimisers.
     - `schedule`: `"round_robin"` (one algorithm per generation, in turn) or `"all"`.
     - `eval_horizon`: `None`, or the keyword arguments of a
       [`HorizonSchedule`][synthax.meta.HorizonSchedule] (`init_value`, `end_value`,
@@ -163,6 +169,7 @@ class MetaLearnConfig:
     agent_kwargs: dict[str, dict[str, Any]] = field(default_factory=dict)
     random_hyperparameters: bool = False
     search_spaces: dict[str, dict[str, list[bool | int | float]]] | None = None
+    optimizers: list[str] = field(default_factory=lambda: ["adam"])
     schedule: str = "round_robin"
     eval_horizon: dict[str, int] | None = None
     environment: str = "bandit"
@@ -186,8 +193,9 @@ class MetaLearnConfig:
     seed: int = 0
 
     def __post_init__(self):
-        if isinstance(self.agents, tuple):
-            object.__setattr__(self, "agents", list(self.agents))
+        for name in ("agents", "optimizers"):
+            if isinstance(getattr(self, name), tuple):
+                object.__setattr__(self, name, list(getattr(self, name)))
         fields = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
         for name, value in _check_types(fields).items():
             object.__setattr__(self, name, value)
@@ -235,6 +243,19 @@ class MetaLearnConfig:
         if extra:
             raise ConfigError(f"config field agent_kwargs has {sorted(extra)}, which are not "
                               f"in agents {self.agents}")
+        from synthax.agents.optimizers import OPTIMIZERS
+
+        if not self.optimizers or len(set(self.optimizers)) != len(self.optimizers):
+            raise ConfigError(f"config field optimizers must be a non-empty list of distinct "
+                              f"names, got {self.optimizers!r}")
+        for name in self.optimizers:
+            if name not in OPTIMIZERS:
+                raise ConfigError(f"config field optimizers: unknown optimizer {name!r}; "
+                                  f"allowed: {list(OPTIMIZERS)}")
+        fixed = sorted(a for a, kwargs in self.agent_kwargs.items() if "optimizer" in kwargs)
+        if fixed and self.optimizers != ["adam"]:
+            raise ConfigError(f"config field agent_kwargs sets optimizer for {fixed} while "
+                              f"optimizers is {self.optimizers}; set one of the two")
         if self.environment not in ENVIRONMENTS:
             raise ConfigError(f"config field environment: unknown kind {self.environment!r}; "
                               f"allowed: {list(ENVIRONMENTS)}")

@@ -35,6 +35,15 @@ def agent_name(agent: AbstractAgent) -> str:
     return type(agent).__name__
 
 
+def agent_label(agent: AbstractAgent) -> str:
+    """`agent_name(agent)`, with `-<optimizer>` appended for an agent whose `optimizer` field is
+    not the default `"adam"` (`"dqn-sgd"`): the name a run's log and final evaluation give the
+    agent, so that the same algorithm trained with two optimisers has two names."""
+    optimizer = getattr(agent, "optimizer", "adam")
+    name = agent_name(agent)
+    return name if optimizer == "adam" else f"{name}-{optimizer}"
+
+
 def with_hyperparameters(agent: AbstractAgent, values: dict[str, Any]) -> AbstractAgent:
     """`agent` with the array hyperparameters in `values` replaced (each cast to the field's
     dtype). Traceable, so it may be used under `jit`/`vmap` with drawn values."""
@@ -73,7 +82,10 @@ class InnerLoop(eqx.Module):
       are fields of the module, read when it is built, never module globals at trace time.
 
     Any [`AbstractAgent`][synthax.agents.AbstractAgent] may be given, including a user's own
-    class; with `random_hyperparameters` it needs a search space.
+    class; with `random_hyperparameters` it needs a search space. The same class may appear
+    more than once (e.g. with two optimisers); `names` are the registry names (a dict of
+    `search_spaces` is looked up by them) and `labels` tell such agents apart
+    (`agent_label`: `"dqn"`, `"dqn-sgd"`).
 
     **Raises:** `ValueError` for an empty `agents`, an unknown `schedule` (listing the allowed
     ones), a malformed search space, or `random_hyperparameters` for an agent that has none.
@@ -81,6 +93,7 @@ class InnerLoop(eqx.Module):
 
     agents: tuple[AbstractAgent, ...]
     names: tuple[str, ...] = eqx.field(static=True)
+    labels: tuple[str, ...] = eqx.field(static=True)
     random_hyperparameters: bool = eqx.field(static=True)
     schedule: str = eqx.field(static=True)
     objective: eqx.Module
@@ -105,6 +118,7 @@ class InnerLoop(eqx.Module):
             raise ValueError(f"unknown schedule {schedule!r}; allowed: {list(SCHEDULES)}")
         self.agents = agents
         self.names = tuple(agent_name(a) for a in agents)
+        self.labels = tuple(agent_label(a) for a in agents)
         self.random_hyperparameters = bool(random_hyperparameters)
         self.schedule = schedule
         self.objective = FinalReturn() if objective is None else objective

@@ -106,10 +106,13 @@ def _is_run_file(name: str) -> bool:
 def build_inner_loop(config: MetaLearnConfig) -> InnerLoop:
     """The [`InnerLoop`][synthax.meta.InnerLoop] a config describes."""
     agents = []
-    for name in config.agents:
-        base = dict(INNER_LOOP[name]) if config.random_hyperparameters else {}
-        base.update(config.agent_kwargs.get(name, {}))
-        agents.append(make_agent(name, **base))
+    for optimizer in config.optimizers:
+        for name in config.agents:
+            base = dict(INNER_LOOP[name]) if config.random_hyperparameters else {}
+            base.update(config.agent_kwargs.get(name, {}))
+            if config.optimizers != ["adam"]:
+                base["optimizer"] = optimizer
+            agents.append(make_agent(name, **base))
     return InnerLoop(agents, config.random_hyperparameters, config.schedule,
                      objective=config.build_objective(), search_spaces=config.search_spaces)
 
@@ -210,7 +213,7 @@ def final_evaluation(
     """
     loop, real = learner.inner_loop, learner.real_env
     results, compile_seconds = {}, 0.0
-    for index, name in enumerate(loop.names):
+    for index, name in enumerate(loop.labels):
 
         def both(env, key, index=index):
             run = lambda train_env: loop.evaluate(  # noqa: E731
@@ -422,7 +425,7 @@ def evolve(
                 index = int(metrics.pop("algorithm"))
                 record = {
                     "generation": int(state.generation),
-                    "algorithm": learner.inner_loop.names[index] if index >= 0 else "all",
+                    "algorithm": learner.inner_loop.labels[index] if index >= 0 else "all",
                     "eval_horizon": int(metrics.pop("eval_horizon")),
                 }
                 record.update({k: float(v) for k, v in metrics.items()})
