@@ -26,6 +26,14 @@ unmeasured row). The in-distribution reference is the `synthax` and `real` arms 
 with the meta-training settings).
 
     SYNTHAX_CPU_DEVICES=1 python experiments/transfer.py
+
+With `--robust`, for the environments of `WIDER` it measures instead an environment
+meta-learned further with a wider distribution (`WIDER[env_id]`: a committed config whose
+`optimizers` adds SGD, and its run folder) on the rows `WIDER_ROWS`, the same agents and seeds
+as the shipped environment's rows, into `experiments/results/transfer/<env_id>/wider.json`;
+the page shows both, before and after.
+
+    SYNTHAX_CPU_DEVICES=1 python experiments/transfer.py --robust --envs CartPole-v1
 """
 
 import argparse
@@ -45,6 +53,7 @@ from jax.flatten_util import ravel_pytree
 
 from synthax.agents import INNER_LOOP, agent_class
 from synthax.agents.networks import DeterministicActor
+from synthax.checkpoints import load_environment
 from synthax.checkpoints.io import atomic_write_text
 from synthax.compilation_cache import enable_compilation_cache
 from synthax.envs import make
@@ -68,6 +77,16 @@ ES_POPULATION = 32
 ES_EPISODES = 2
 ES_HIDDEN = 32
 ES_SIGMA = 0.1
+
+# Environments meta-learned further with a wider distribution (`--robust`): env id to (config,
+# run folder), both relative to the repository; the rows measured on them, the in-distribution
+# row (the meta-training settings) first.
+WIDER = {"CartPole-v1": ("experiments/configs/robust/cartpole_optimizers.yaml",
+                         "experiments/runs/CartPole-v1-optimizers"),
+         "Acrobot-v1": ("experiments/configs/robust/acrobot_optimizers.yaml",
+                        "experiments/runs/Acrobot-v1-optimizers")}
+WIDER_ROWS = ("in-distribution", "optimizer-sgd", "optimizer-rmsprop")
+ROBUST_COMMAND = "SYNTHAX_CPU_DEVICES=1 python experiments/transfer.py --robust --envs"
 
 
 def meta_training_kwargs(config: MetaLearnConfig, algorithm: str) -> dict[str, Any]:
@@ -296,6 +315,101 @@ def run_env(env_id: str, force: bool, on_save=None) -> dict[str, Any]:
 
 
 
+def wider_path(env_id: str) -> Path:
+    return ROOT / "experiments" / "results" / "transfer" / env_id / "wider.json"
+
+
+def run_wider(env_id: str, force: bool) -> dict[str, Any]:
+    """Measure (or resume) `WIDER_ROWS` on `WIDER[env_id]`'s environment, saving after each
+    row. The agents, hyperparameter draws and seeds are those of the shipped environment's
+    rows (`compare_environments` with the same `SEED`)."""
+    config_path, run = WIDER[env_id]
+    path = wider_path(env_id)
+    base = MetaLearnConfig.from_file(ROOT / "experiments" / "configs" / f"{CONFIGS[env_id]}.yaml")
+    wider_config = MetaLearnConfig.from_file(ROOT / config_path)
+    env = load_environment(ROOT / run / "env.eqx", env_id)
+    summary = json.loads((ROOT / run / "summary.json").read_text())
+    cached = None if force or not path.exists() else json.loads(path.read_text())
+    if cached is None:
+        cached = {"metadata": {"env_id": env_id, "config": config_path, "run": run,
+                               "optimizers": wider_config.optimizers,
+                               "generations": summary["generations"],
+                               "meta_wall_seconds": summary["wall_seconds"],
+                               "runs": RUNS, "episodes": EPISODES, "seed": SEED,
+                               "wall_seconds": 0.0},
+                  "rows": [], "returns": {}}
+    real = make(env_id)
+    specs = {s["row"]: s for s in agent_rows(base)}
+    specs["in-distribution"] = {"row": "in-distribution", "group": "in distribution",
+                                "agents": {a: ({}, "meta-training settings (Adam)")
+                                           for a in base.agents}}
+    done = {r["row"] for r in cached["rows"]}
+    for row_id in WIDER_ROWS:
+        if row_id in done:
+            continue
+        print(f"{env_id} (wider): {row_id}", file=sys.stderr, flush=True)
+        spec, algorithms = specs[row_id], tuple(base.agents)
+        t0 = time.perf_counter()
+        kwargs = {a: {**base.agent_kwargs.get(a, {}), **spec["agents"][a][0]}
+                  for a in algorithms}
+        rows, returns = compare_environments(
+            env_id, real, {"wider": env}, algorithms=algorithms, agent_kwargs=kwargs,
+            num_runs=RUNS, num_eval_episodes=EPISODES, seed=SEED,
+            on_row=lambda r: print(json.dumps(r), file=sys.stderr, flush=True),
+            sharding=population_sharding(RUNS))
+        for row in rows:
+            row.update(row=row_id, group=spec["group"],
+                       description=spec["agents"][row["algorithm"]][1])
+        cached["rows"] += rows
+        cached["returns"][row_id] = returns
+        cached["metadata"]["wall_seconds"] += time.perf_counter() - t0
+        path.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(path, json.dumps(cached, indent=2) + "\n")
+        jax.clear_caches()
+        eqx.clear_caches()
+        gc.collect()
+    return cached
+
+
+def wider_section(env_id: str, results: dict, wider: dict) -> list[str]:
+    """The page's before-and-after table for `env_id`'s environment meta-learned with a wider
+    distribution."""
+    meta = wider["metadata"]
+    reference_path = (ROOT / "experiments" / "results" / "classic_control" / env_id
+                      / "results.json")
+    reference = {(r["algorithm"], r["arm"]): r
+                 for r in json.loads(reference_path.read_text())["rows"]}
+    before = {(r["row"], r["algorithm"], r["arm"]): r for r in results["rows"]}
+    for (algorithm, arm), r in reference.items():
+        before[("in-distribution", algorithm, {"synthax": "synthetic"}.get(arm, arm))] = r
+    names = {"adam": "Adam", "sgd": "SGD (momentum 0.9)", "rmsprop": "RMSprop"}
+    optimizers = " and ".join(names.get(o, o) for o in meta["optimizers"])
+    lines = [f"### {env_id}", "",
+             f"`Synthetic-{env_id}` meta-learned for {meta['generations']} more generations "
+             f"({meta['meta_wall_seconds'] / 60:.1f} min on a 2-core CPU shared with other "
+             f"jobs) with agents that train with {optimizers} in turn: "
+             f"`synthax metalearn --config {meta['config']} --out {meta['run']}`; the rows "
+             f"below took {meta['wall_seconds'] / 60:.1f} min:", "",
+             "```bash", f"{ROBUST_COMMAND} {env_id}", "```", "",
+             "| row | agent | before: shipped env | after: wider distribution | "
+             "trained on the real env |", "|---|---|---|---|---|"]
+    above, below = [], []
+    for r in wider["rows"]:
+        key = (r["row"], r["algorithm"])
+        old = before.get((*key, "synthetic"))
+        lines.append(f"| {r['description']} | {r['algorithm']} | {interval_cell(old)} | "
+                     f"{interval_cell(r)} | {interval_cell(before.get((*key, 'real')))} |")
+        label = f"{r['algorithm']} ({r['description']})"
+        if old and r["ci_low"] > old["ci_high"]:
+            above.append(label)
+        if old and r["ci_high"] < old["ci_low"]:
+            below.append(label)
+    lines += ["", "After, interval wholly above before: " + ("; ".join(above) or "none") + ". "
+              "Wholly below: " + ("; ".join(below) or "none") + ". The other cells' intervals "
+              "overlap."]
+    return lines + [""]
+
+
 def env_section(env_id: str, results: dict | None
                 ) -> tuple[list[str], list[str], list[str]]:
     """The page's section for `env_id`, its cells well below the in-distribution value, and
@@ -402,6 +516,21 @@ def write_page(evaluated: dict[str, dict | None]) -> Path:
     lines += ["", "Cells where training on the synthetic environment does worse than training "
               "on the real one for the same steps (interval wholly below):", ""]
     lines += [f"- {w}" for w in worse] if worse else ["None among the measured cells."]
+    wider = {env_id: json.loads(wider_path(env_id).read_text()) for env_id in WIDER
+             if wider_path(env_id).exists() and evaluated.get(env_id)}
+    if wider:
+        lines += ["", "## Before and after a wider meta-training distribution", "",
+                  "Meta-learning trains with Adam only, and agents that train with SGD fall "
+                  "well below their in-distribution value on some environments (above). Each "
+                  "environment below was meta-learned further from the shipped one with the "
+                  "config's `optimizers` (every algorithm once per optimiser, in turn) and "
+                  "measured on the in-distribution row and both optimiser rows with the same "
+                  "agents, draws and seeds as above. SGD is part of this wider distribution; "
+                  "RMSprop is not. These environments stay in their run folders "
+                  "(`load_environment(<run>/env.eqx)`); `Synthetic-<env>` is still the shipped "
+                  "one.", ""]
+        for env_id, measured in wider.items():
+            lines += wider_section(env_id, evaluated[env_id], measured)
     page = ROOT / "docs" / "transfer.md"
     atomic_write_text(page, "\n".join(lines).rstrip() + "\n")
     return page
@@ -413,8 +542,17 @@ def main():
     parser.add_argument("--envs", nargs="+", choices=list(CONFIGS), default=list(CONFIGS),
                         help="environments to measure (the page lists every cached one)")
     parser.add_argument("--force", action="store_true", help="re-measure cached results")
+    parser.add_argument("--robust", action="store_true",
+                        help="measure the environments meta-learned with a wider distribution "
+                             f"(WIDER: {', '.join(WIDER)}) instead")
     args = parser.parse_args()
     enable_compilation_cache()
+    if args.robust:
+        for env_id in args.envs:
+            if env_id not in WIDER:
+                parser.error(f"--robust: no wider-distribution run for {env_id}; "
+                             f"allowed: {', '.join(WIDER)}")
+            run_wider(env_id, args.force)
     # Every cached environment is on the page; it is rewritten after each measured row.
     evaluated = {env_id: json.loads(results_path(env_id).read_text())
                  if results_path(env_id).exists() and not (args.force and env_id in args.envs)
