@@ -248,6 +248,36 @@ def es_row(env_id, arms, real_env):
     return rows, returns
 
 
+def agent_row(env_id, real, arms, config, spec):
+    """One agent row (`agent_rows`' `spec`) in every arm: `RUNS` agents per algorithm of
+    `config`, its `agent_kwargs` under the row's fields (`compare_environments`)."""
+    algorithms = tuple(config.agents)
+    kwargs = {a: {**config.agent_kwargs.get(a, {}), **spec["agents"][a][0]} for a in algorithms}
+    return compare_environments(
+        env_id, real, arms, algorithms=algorithms, agent_kwargs=kwargs, num_runs=RUNS,
+        num_eval_episodes=EPISODES, seed=SEED,
+        on_row=lambda r: print(json.dumps(r), file=sys.stderr, flush=True),
+        sharding=population_sharding(RUNS))
+
+
+def free_compiled() -> None:
+    """Drop the compiled programs after a row. Each XLA:CPU executable holds memory mappings;
+    keeping every row's programs ran a process into the kernel's limit (vm.max_map_count) in
+    the second environment."""
+    jax.clear_caches()
+    eqx.clear_caches()
+    gc.collect()
+
+
+def reference_rows(env_id: str) -> dict[tuple[str, str], dict]:
+    """The in-distribution rows, by (algorithm, arm), from the results page's results, or `{}`
+    where that environment has none."""
+    path = ROOT / "experiments" / "results" / "classic_control" / env_id / "results.json"
+    if not path.exists():
+        return {}
+    return {(r["algorithm"], r["arm"]): r for r in json.loads(path.read_text())["rows"]}
+
+
 def results_path(env_id: str) -> Path:
     return ROOT / "experiments" / "results" / "transfer" / env_id / "results.json"
 
@@ -288,15 +318,8 @@ def run_env(env_id: str, force: bool, on_save=None) -> dict[str, Any]:
             rows, returns = es_row(env_id, arms, real)
             descriptions = {"snes": f"SNES, population {ES_POPULATION}, {ES_BUDGET:,} steps"}
         else:
-            algorithms = tuple(config.agents)
-            kwargs = {a: {**config.agent_kwargs.get(a, {}), **spec["agents"][a][0]}
-                      for a in algorithms}
-            rows, returns = compare_environments(
-                env_id, real, arms, algorithms=algorithms, agent_kwargs=kwargs, num_runs=RUNS,
-                num_eval_episodes=EPISODES, seed=SEED,
-                on_row=lambda r: print(json.dumps(r), file=sys.stderr, flush=True),
-                sharding=population_sharding(RUNS))
-            descriptions = {a: spec["agents"][a][1] for a in algorithms}
+            rows, returns = agent_row(env_id, real, arms, config, spec)
+            descriptions = {a: spec["agents"][a][1] for a in config.agents}
         for row in rows:
             row.update(row=spec["row"], group=spec["group"],
                        description=descriptions[row["algorithm"]])
@@ -305,11 +328,7 @@ def run_env(env_id: str, force: bool, on_save=None) -> dict[str, Any]:
         cached["metadata"]["wall_seconds"] += time.perf_counter() - t0
         done.add(spec["row"])
         save()
-        # Each XLA:CPU executable holds memory mappings; keeping every row's programs ran a
-        # process into the kernel's limit (vm.max_map_count) in the second environment.
-        jax.clear_caches()
-        eqx.clear_caches()
-        gc.collect()
+        free_compiled()
     save()
     return cached
 
@@ -348,15 +367,9 @@ def run_wider(env_id: str, force: bool) -> dict[str, Any]:
         if row_id in done:
             continue
         print(f"{env_id} (wider): {row_id}", file=sys.stderr, flush=True)
-        spec, algorithms = specs[row_id], tuple(base.agents)
+        spec = specs[row_id]
         t0 = time.perf_counter()
-        kwargs = {a: {**base.agent_kwargs.get(a, {}), **spec["agents"][a][0]}
-                  for a in algorithms}
-        rows, returns = compare_environments(
-            env_id, real, {"wider": env}, algorithms=algorithms, agent_kwargs=kwargs,
-            num_runs=RUNS, num_eval_episodes=EPISODES, seed=SEED,
-            on_row=lambda r: print(json.dumps(r), file=sys.stderr, flush=True),
-            sharding=population_sharding(RUNS))
+        rows, returns = agent_row(env_id, real, {"wider": env}, base, spec)
         for row in rows:
             row.update(row=row_id, group=spec["group"],
                        description=spec["agents"][row["algorithm"]][1])
@@ -365,9 +378,7 @@ def run_wider(env_id: str, force: bool) -> dict[str, Any]:
         cached["metadata"]["wall_seconds"] += time.perf_counter() - t0
         path.parent.mkdir(parents=True, exist_ok=True)
         atomic_write_text(path, json.dumps(cached, indent=2) + "\n")
-        jax.clear_caches()
-        eqx.clear_caches()
-        gc.collect()
+        free_compiled()
     return cached
 
 
@@ -375,10 +386,7 @@ def wider_section(env_id: str, results: dict, wider: dict) -> list[str]:
     """The page's before-and-after table for `env_id`'s environment meta-learned with a wider
     distribution."""
     meta = wider["metadata"]
-    reference_path = (ROOT / "experiments" / "results" / "classic_control" / env_id
-                      / "results.json")
-    reference = {(r["algorithm"], r["arm"]): r
-                 for r in json.loads(reference_path.read_text())["rows"]}
+    reference = reference_rows(env_id)
     before = {(r["row"], r["algorithm"], r["arm"]): r for r in results["rows"]}
     for (algorithm, arm), r in reference.items():
         before[("in-distribution", algorithm, {"synthax": "synthetic"}.get(arm, arm))] = r
@@ -417,12 +425,7 @@ def env_section(env_id: str, results: dict | None
     lines = [f"## {env_id}", ""]
     if results is None or not results["rows"]:
         return lines + ["Not measured yet.", ""], [], []
-    reference_path = (ROOT / "experiments" / "results" / "classic_control" / env_id
-                      / "results.json")
-    reference = {}
-    if reference_path.exists():
-        reference = {(r["algorithm"], r["arm"]): r
-                     for r in json.loads(reference_path.read_text())["rows"]}
+    reference = reference_rows(env_id)
     meta = results["metadata"]
     state = ("all rows measured" if meta["complete"] else
              "**incomplete**: the rows not listed were not measured yet")
