@@ -10,7 +10,7 @@ from synthax.agents import make_agent
 from synthax.checkpoints import load_shipped
 from synthax.envs import SyntheticContextualBandit, make
 from synthax.evaluation import bandit_candidate_actions, evaluate, optimal_bandit_policy
-from synthax.meta import InnerLoop, OptimalPolicyReturn
+from synthax.meta import InnerLoop, OptimalPolicyReturn, TrueCriticReturn
 
 from .conftest import TINY_DQN
 
@@ -156,3 +156,53 @@ def test_nearest_state_policy_needs_resets_that_cover_the_real_states():
     assert score(0.0) < 20
     with pytest.raises(ValueError, match="num_states must be None or >= 1, got 0"):
         OptimalPolicyReturn(num_states=0)
+
+
+class _Pump(eqx.Module):
+    """MountainCarContinuous: reward for pushing along the velocity (`sign` 1; forward when at
+    rest), which pumps the car up the hill, or against it (`sign` -1). Input `[position,
+    velocity, action]`."""
+
+    sign: float = eqx.field(static=True)
+
+    def __call__(self, x):
+        return -((x[2] - self.sign * jnp.tanh(200.0 * x[1] + 2.0)) ** 2)
+
+
+class _Uniform(eqx.Module):
+    """Resets spread over MountainCarContinuous's positions and velocities."""
+
+    def __call__(self, z):
+        return jnp.stack([-0.3 + 0.9 * jnp.tanh(z[0]), 0.07 * jnp.tanh(z[1])])
+
+
+def test_true_critic_return_trains_an_actor_on_the_bandits_reward():
+    real = make("MountainCarContinuous-v0")
+    bandit = SyntheticContextualBandit.for_environment(real, hidden_size=8,
+                                                       key=jax.random.PRNGKey(0))
+    bandit = eqx.tree_at(lambda e: e.init_net, bandit, _Uniform())
+    objective = TrueCriticReturn(steps=1000, batch_size=64, hidden_size=16)
+    key = jax.random.PRNGKey(3)
+
+    def score(sign):
+        env = eqx.tree_at(lambda e: e.reward_net, bandit, _Pump(sign))
+        return float(eqx.filter_jit(objective)(None, env, real, key, 2))
+
+    # The actor learns the pumping policy from the reward alone and reaches the goal (+100 less
+    # the action cost); pushing against the velocity never gets there.
+    assert score(1.0) > 80
+    assert score(-1.0) < 0
+
+
+def test_true_critic_return_rejects_what_it_cannot_score():
+    with pytest.raises(ValueError, match="steps must be an integer >= 1, got 0"):
+        TrueCriticReturn(steps=0)
+    with pytest.raises(ValueError, match="learning_rate must be a finite number > 0, got nan"):
+        TrueCriticReturn(learning_rate=float("nan"))
+    real = make("CartPole-v1")
+    discrete = SyntheticContextualBandit.for_environment(real, hidden_size=8,
+                                                         key=jax.random.PRNGKey(0))
+    with pytest.raises(TypeError, match="needs Box actions; this bandit's are discrete"):
+        TrueCriticReturn()(None, discrete, real, jax.random.PRNGKey(0), 2)
+    with pytest.raises(TypeError, match="SyntheticContextualBandit, got GymnaxEnvironment"):
+        TrueCriticReturn()(None, real, real, jax.random.PRNGKey(0), 2)

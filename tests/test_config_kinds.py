@@ -22,6 +22,7 @@ from synthax.meta import (
     MetaLearnConfig,
     OptimalPolicyReturn,
     StepsToSolve,
+    TrueCriticReturn,
 )
 from synthax.meta.run import build_learner
 
@@ -109,6 +110,11 @@ def test_init_environment_is_the_initial_search_mean(tmp_path):
         build_learner(config.replace(init_environment=str(path), env_id="Acrobot-v1"))
     with pytest.raises(ConfigError, match="'optimal_policy_return' scores a bandit"):
         MetaLearnConfig(**{**TINY, **KINDS["mdp"][0], "objective": "optimal_policy_return"})
+    with pytest.raises(ConfigError, match="'true_critic_return' scores a bandit"):
+        MetaLearnConfig(**{**TINY, **KINDS["mdp"][0], "objective": "true_critic_return"})
+    with pytest.raises(ConfigError, match="objective_kwargs: steps must be an integer >= 1"):
+        MetaLearnConfig(**{**TINY, "objective": "true_critic_return",
+                           "objective_kwargs": {"steps": 0}})
 
 
 def test_committed_pendulum_policy_configs_build(monkeypatch):
@@ -116,9 +122,10 @@ def test_committed_pendulum_policy_configs_build(monkeypatch):
     monkeypatch.chdir(root)  # init_environment paths are relative to the repository
     folder = root / "experiments" / "configs" / "pendulum_policy"
     configs = {p.stem: MetaLearnConfig.from_file(p) for p in sorted(folder.glob("*.yaml"))}
-    assert set(configs) == {"stage1", "continue", "stage2"}
-    first = build_learner(configs["stage1"])
-    assert type(first.inner_loop.objective) is OptimalPolicyReturn
+    assert set(configs) == {"stage1", "continue", "stage2", "argmax", "true_critic"}
+    for name, objective in (("stage1", OptimalPolicyReturn), ("argmax", OptimalPolicyReturn),
+                            ("true_critic", TrueCriticReturn)):
+        assert type(build_learner(configs[name]).inner_loop.objective) is objective
     shipped = load_environment(root / "experiments/runs/Pendulum-v1-policy/env.eqx",
                                "Pendulum-v1")
     for name in ("continue", "stage2"):

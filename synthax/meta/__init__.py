@@ -18,6 +18,7 @@ from .fitness import (
     FinalReturn as FinalReturn,
     OptimalPolicyReturn as OptimalPolicyReturn,
     StepsToSolve as StepsToSolve,
+    TrueCriticReturn as TrueCriticReturn,
     train_and_evaluate as train_and_evaluate,
 )
 from .inner_loop import InnerLoop as InnerLoop, with_hyperparameters as with_hyperparameters

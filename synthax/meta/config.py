@@ -11,7 +11,8 @@ from typing import Any
 import yaml
 
 ENVIRONMENTS = ("bandit", "mdp", "reward_network")
-OBJECTIVES = ("final_return", "area_under_curve", "steps_to_solve", "optimal_policy_return")
+OBJECTIVES = ("final_return", "area_under_curve", "steps_to_solve", "optimal_policy_return",
+              "true_critic_return")
 
 
 class ConfigError(ValueError):
@@ -126,8 +127,10 @@ class MetaLearnConfig:
       `"steps_to_solve"` (learning_environments' train-until-solved; needs
       `objective_kwargs: {threshold: ...}`) or, for a bandit, `"optimal_policy_return"` (the real
       return of the policy its reward asks for, training no agent,
-      [`OptimalPolicyReturn`][synthax.meta.OptimalPolicyReturn]), with `objective_kwargs` for its
-      class.
+      [`OptimalPolicyReturn`][synthax.meta.OptimalPolicyReturn]) or, for a bandit with `Box`
+      actions, `"true_critic_return"` (the real return of an actor trained on the bandit's reward
+      as its exact critic, [`TrueCriticReturn`][synthax.meta.TrueCriticReturn]), with
+      `objective_kwargs` for its class.
     - `init_environment`: `None` (the networks' default initialisation from `seed`), or the path
       of an environment checkpoint (an earlier run's `env.eqx`, or any file
       [`save_environment`][synthax.checkpoints.save_environment] wrote) for the same `env_id`
@@ -262,8 +265,9 @@ class MetaLearnConfig:
         if self.environment == "reward_network" and "variant" not in self.environment_kwargs:
             raise ConfigError("config field environment_kwargs needs a variant for a "
                               "reward_network (synthax.envs.reward_network.VARIANTS)")
-        if self.objective == "optimal_policy_return" and self.environment != "bandit":
-            raise ConfigError(f"config field objective: 'optimal_policy_return' scores a "
+        if (self.objective in ("optimal_policy_return", "true_critic_return")
+                and self.environment != "bandit"):
+            raise ConfigError(f"config field objective: {self.objective!r} scores a "
                               f"bandit; environment is {self.environment!r}")
         if self.objective not in OBJECTIVES:
             raise ConfigError(f"config field objective: unknown objective {self.objective!r}; "
@@ -302,11 +306,17 @@ class MetaLearnConfig:
 
     def build_objective(self):
         """The objective module `objective` and `objective_kwargs` describe."""
-        from .fitness import AreaUnderCurve, FinalReturn, OptimalPolicyReturn, StepsToSolve
+        from .fitness import (
+            AreaUnderCurve,
+            FinalReturn,
+            OptimalPolicyReturn,
+            StepsToSolve,
+            TrueCriticReturn,
+        )
 
         cls = {"final_return": FinalReturn, "area_under_curve": AreaUnderCurve,
-               "steps_to_solve": StepsToSolve,
-               "optimal_policy_return": OptimalPolicyReturn}[self.objective]
+               "steps_to_solve": StepsToSolve, "optimal_policy_return": OptimalPolicyReturn,
+               "true_critic_return": TrueCriticReturn}[self.objective]
         return cls(**self.objective_kwargs)
 
     def build_strategy_kwargs(self) -> dict[str, Any]:

@@ -5,7 +5,8 @@ return of an agent trained for a fixed budget in the synthetic environment (`Fin
 Ferreira et al. (2022), arXiv:2202.02790, Section 4, also score how *fast* the agent solves the
 real task (`StepsToSolve`); the area under the real learning curve (`AreaUnderCurve`) is the
 smooth version of that. `OptimalPolicyReturn` scores a contextual bandit without training an
-agent: the real return of the policy its reward network asks for.
+agent: the real return of the policy its reward network asks for; `TrueCriticReturn`, the real
+return of an actor trained on the bandit's reward as its exact critic.
 """
 
 import math
@@ -13,10 +14,12 @@ import math
 import equinox as eqx
 import jax
 import jax.numpy as jnp
+import optax
 from jaxtyping import Array, Float, PRNGKeyArray
 
 from synthax.agents import AbstractAgent
-from synthax.envs import AbstractEnvironment
+from synthax.agents.networks import DeterministicActor
+from synthax.envs import AbstractEnvironment, SyntheticContextualBandit
 from synthax.evaluation import (
     bandit_candidate_actions,
     evaluate,
@@ -193,3 +196,85 @@ class OptimalPolicyReturn(eqx.Module):
                 return actions[jnp.argmin(distances)]
 
         return jnp.mean(evaluate(policy, real_env, key, num_eval_episodes).returns)
+
+
+class TrueCriticReturn(eqx.Module):
+    """Objective for a synthetic contextual bandit with `Box` actions: the mean real return of a
+    deterministic actor trained by the deterministic policy gradient on the bandit's own reward
+    network as its critic; higher is better. No agent is trained and no transition is sampled.
+
+    A bandit's episode never changes its state, so its action value is its reward, `Q(s, a) =
+    r(s, a)` (up to a term that does not depend on `a`), and the deterministic policy gradient
+    (Silver et al. 2014, "Deterministic Policy Gradient Algorithms", ICML, Theorem 1; the actor
+    update of DDPG, Lillicrap et al. 2016, Algorithm 1) can use the exact critic: each of `steps`
+    Adam steps (Kingma & Ba 2015) raises the mean `r(s, mu(s))` over `batch_size` observations
+    drawn from the bandit's resets. The actor then acts in the real environment. This is the actor
+    learning of DDPG and TD3 with a perfect critic: it scores whether the bandit's
+    resets cover the real states that matter and whether gradient ascent on its reward finds a
+    good action in each, which the argmax policy of
+    [`OptimalPolicyReturn`][synthax.meta.OptimalPolicyReturn] does not; with fixed
+    hyperparameters and no exploration it is far less noisy than one agent's
+    [`FinalReturn`][synthax.meta.FinalReturn].
+
+    **Fields** (all static): `steps`, Adam steps (default 1000); `batch_size`, observations per
+    step (256); `learning_rate` (1e-3); the actor's `hidden_size` (64), `num_layers` (2) and
+    `activation` (`"relu"`), as
+    [`DeterministicActor`][synthax.agents.networks.DeterministicActor] (tanh-squashed into the
+    action box).
+
+    **Call:** as [`FinalReturn`][synthax.meta.FinalReturn]; `agent` is not used (may be `None`).
+
+    **Raises:** `ValueError` if `steps`, `batch_size`, `hidden_size` or `num_layers` is below 1
+    or `learning_rate` is not a finite number above 0; at call time `TypeError` if `train_env`
+    is not a [`SyntheticContextualBandit`][synthax.envs.SyntheticContextualBandit] with `Box`
+    actions.
+    """
+
+    steps: int = eqx.field(static=True, default=1000)
+    batch_size: int = eqx.field(static=True, default=256)
+    learning_rate: float = eqx.field(static=True, default=1e-3)
+    hidden_size: int = eqx.field(static=True, default=64)
+    num_layers: int = eqx.field(static=True, default=2)
+    activation: str = eqx.field(static=True, default="relu")
+
+    def __check_init__(self):
+        for name in ("steps", "batch_size", "hidden_size", "num_layers"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or value < 1:
+                raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
+        if not (math.isfinite(self.learning_rate) and self.learning_rate > 0):
+            raise ValueError(f"learning_rate must be a finite number > 0, "
+                             f"got {self.learning_rate}")
+
+    def __call__(self, agent: AbstractAgent | None, train_env: AbstractEnvironment,
+                 real_env: AbstractEnvironment, key: PRNGKeyArray,
+                 num_eval_episodes: int) -> Float[Array, ""]:
+        del agent
+        if not isinstance(train_env, SyntheticContextualBandit):
+            raise TypeError("TrueCriticReturn scores a SyntheticContextualBandit, got "
+                            f"{type(train_env).__name__}")
+        if train_env.num_actions is not None:
+            raise TypeError("TrueCriticReturn needs Box actions; this bandit's are discrete "
+                            "(OptimalPolicyReturn is exact for them)")
+        k_actor, k_train, k_eval = jax.random.split(key, 3)
+        actor = DeterministicActor(train_env.observation_dim, train_env.action_low,
+                                   train_env.action_high, self.hidden_size, self.num_layers,
+                                   self.activation, k_actor)
+        params, static = eqx.partition(actor, eqx.is_inexact_array)
+        optimizer = optax.adam(self.learning_rate)
+
+        def loss(params, obs):
+            mu = eqx.combine(params, static)
+            return -jnp.mean(jax.vmap(lambda o: train_env.reward(o, mu(o)))(obs))
+
+        def step(carry, key):
+            params, opt_state = carry
+            obs = jax.vmap(lambda k: train_env.reset(k)[0])(jax.random.split(key, self.batch_size))
+            updates, opt_state = optimizer.update(jax.grad(loss)(params, obs), opt_state, params)
+            return (optax.apply_updates(params, updates), opt_state), None
+
+        (params, _), _ = jax.lax.scan(step, (params, optimizer.init(params)),
+                                      jax.random.split(k_train, self.steps))
+        mu = eqx.combine(params, static)
+        returns = evaluate(lambda obs, key: mu(obs), real_env, k_eval, num_eval_episodes).returns
+        return jnp.mean(returns)
