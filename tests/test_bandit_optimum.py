@@ -192,11 +192,17 @@ def test_true_critic_return_trains_an_actor_on_the_bandits_reward():
     # the action cost); pushing against the velocity never gets there.
     assert score(1.0) > 80
     assert score(-1.0) < 0
+    # Two actors, each from its own initialisation, score their mean.
+    two = TrueCriticReturn(steps=1000, batch_size=64, hidden_size=16, num_actors=2)
+    assert float(eqx.filter_jit(two)(None, eqx.tree_at(lambda e: e.reward_net, bandit,
+                                                       _Pump(1.0)), real, key, 2)) > 80
 
 
 def test_true_critic_return_rejects_what_it_cannot_score():
     with pytest.raises(ValueError, match="steps must be an integer >= 1, got 0"):
         TrueCriticReturn(steps=0)
+    with pytest.raises(ValueError, match="num_actors must be an integer >= 1, got 0"):
+        TrueCriticReturn(num_actors=0)
     with pytest.raises(ValueError, match="learning_rate must be a finite number > 0, got nan"):
         TrueCriticReturn(learning_rate=float("nan"))
     real = make("CartPole-v1")

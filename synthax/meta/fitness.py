@@ -214,20 +214,22 @@ class TrueCriticReturn(eqx.Module):
     good action in each, which the argmax policy of
     [`OptimalPolicyReturn`][synthax.meta.OptimalPolicyReturn] does not; with fixed
     hyperparameters and no exploration it is far less noisy than one agent's
-    [`FinalReturn`][synthax.meta.FinalReturn].
+    [`FinalReturn`][synthax.meta.FinalReturn]. With `num_actors` `k`, `k` actors (their own
+    initialisations, resets and real episodes) are trained and the score is their mean, so a
+    bandit scores well only if every initialisation learns from it.
 
     **Fields** (all static): `steps`, Adam steps (default 1000); `batch_size`, observations per
     step (256); `learning_rate` (1e-3); the actor's `hidden_size` (64), `num_layers` (2) and
     `activation` (`"relu"`), as
     [`DeterministicActor`][synthax.agents.networks.DeterministicActor] (tanh-squashed into the
-    action box).
+    action box); `num_actors` (1), actors per score, each evaluated on `num_eval_episodes`.
 
     **Call:** as [`FinalReturn`][synthax.meta.FinalReturn]; `agent` is not used (may be `None`).
 
-    **Raises:** `ValueError` if `steps`, `batch_size`, `hidden_size` or `num_layers` is below 1
-    or `learning_rate` is not a finite number above 0; at call time `TypeError` if `train_env`
-    is not a [`SyntheticContextualBandit`][synthax.envs.SyntheticContextualBandit] with `Box`
-    actions.
+    **Raises:** `ValueError` if `steps`, `batch_size`, `hidden_size`, `num_layers` or
+    `num_actors` is below 1 or `learning_rate` is not a finite number above 0; at call time
+    `TypeError` if `train_env` is not a
+    [`SyntheticContextualBandit`][synthax.envs.SyntheticContextualBandit] with `Box` actions.
     """
 
     steps: int = eqx.field(static=True, default=1000)
@@ -236,9 +238,10 @@ class TrueCriticReturn(eqx.Module):
     hidden_size: int = eqx.field(static=True, default=64)
     num_layers: int = eqx.field(static=True, default=2)
     activation: str = eqx.field(static=True, default="relu")
+    num_actors: int = eqx.field(static=True, default=1)
 
     def __check_init__(self):
-        for name in ("steps", "batch_size", "hidden_size", "num_layers"):
+        for name in ("steps", "batch_size", "hidden_size", "num_layers", "num_actors"):
             value = getattr(self, name)
             if not isinstance(value, int) or value < 1:
                 raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
@@ -256,6 +259,13 @@ class TrueCriticReturn(eqx.Module):
         if train_env.num_actions is not None:
             raise TypeError("TrueCriticReturn needs Box actions; this bandit's are discrete "
                             "(OptimalPolicyReturn is exact for them)")
+        if self.num_actors == 1:
+            return self._one_actor(train_env, real_env, key, num_eval_episodes)
+        keys = jax.random.split(key, self.num_actors)
+        return jnp.mean(jax.vmap(
+            lambda k: self._one_actor(train_env, real_env, k, num_eval_episodes))(keys))
+
+    def _one_actor(self, train_env, real_env, key, num_eval_episodes):
         k_actor, k_train, k_eval = jax.random.split(key, 3)
         actor = DeterministicActor(train_env.observation_dim, train_env.action_low,
                                    train_env.action_high, self.hidden_size, self.num_layers,
