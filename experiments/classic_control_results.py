@@ -311,40 +311,59 @@ def peer_comparison(evaluated: dict[str, dict]) -> list[str]:
 STAGED_PENDULUM = (  # (run folder, the config it ran)
     ("Pendulum-v1-policy", "experiments/configs/pendulum_policy/stage1.yaml"),
     ("Pendulum-v1-policy-stage2", "experiments/configs/pendulum_policy/stage2.yaml"),
+    ("Pendulum-v1-argmax", "experiments/configs/pendulum_policy/argmax.yaml"),
+    ("Pendulum-v1-true-critic", "experiments/configs/pendulum_policy/true_critic.yaml"),
+    ("Pendulum-v1-true-critic-from-argmax",
+     "experiments/configs/pendulum_policy/true_critic_from_argmax.yaml"),
+    ("Pendulum-v1-true-critic-actors",
+     "experiments/configs/pendulum_policy/true_critic_actors.yaml"),
+    ("Pendulum-v1-true-critic-unscaled",
+     "experiments/configs/pendulum_policy/true_critic_unscaled.yaml"),
 )
+TRUE_CRITIC = ROOT / "experiments" / "results" / "true_critic.json"
 
 
 def _stage_fitness(config: dict) -> str:
     """What a staged run's fitness is, from its `config.json`."""
+    warm = (f", warm-started from `{config['init_environment']}`"
+            if config["init_environment"] else "")
+    if config["objective"] == "true_critic_return":
+        kwargs = config["objective_kwargs"]
+        actors = kwargs.get("num_actors", 1)
+        unscaled = ("; raw observations, no `scale_reward_input` or `scale_initial_state`"
+                    if not (config["scale_reward_input"] or config["scale_initial_state"]) else "")
+        return (f"the real return of {'an actor' if actors == 1 else f'{actors} actors'} "
+                f"trained {kwargs.get('steps', 1000)} Adam steps on the bandit's reward as its "
+                f"exact critic (`true_critic_return`; no agent trained){warm}{unscaled}")
     if config["objective"] == "optimal_policy_return":
         states = config["objective_kwargs"].get("num_states")
-        known = f" known at {states} resets" if states else ""
+        known = f" known at {states} resets" if states else ", known at every state"
         return (f"the real return of the bandit's own optimal policy{known} "
                 f"(`optimal_policy_return`{f', `num_states` {states}' if states else ''}; "
                 "no agent trained)")
-    warm = (", warm-started from the first stage's environment (`init_environment`)"
-            if config["init_environment"] else "")
     return f"the agents' ({', '.join(config['agents'])} in turn){warm}"
 
 
 def staged_pendulum_section() -> list[str]:
-    """What was tried for Pendulum-v1 since the 1000-generation run: a fitness that trains no
-    agent, then the agents' fitness from its result (the committed runs' logs and summaries)."""
+    """What was tried for Pendulum-v1 since the 1000-generation run: fitnesses that train no
+    agent, and the agents' fitness from one's result (the committed runs' logs and summaries),
+    then how well those fitnesses track agents (`experiments/true_critic.py`'s results)."""
     runs = [(ROOT / "experiments" / "runs" / folder, config) for folder, config in STAGED_PENDULUM]
-    if not all((run / "summary.json").exists() for run, _ in runs):
+    runs = [(run, config) for run, config in runs if (run / "summary.json").exists()]
+    if not runs:
         return []
     lines = [
-        "## Pendulum-v1: a fitness that trains no agent, then the agents'",
+        "## Pendulum-v1: fitnesses that train no agent",
         "",
-        "Two committed stages, each run with its command (on a 2-core CPU); neither reaches "
+        "Committed runs, each with its command (on a 2-core CPU); none reaches "
         "synthetic-gymnax's published cells yet. *Fitness* is the population's mean fitness "
-        "(the stage's own objective), *mean environment* the real return of the agents trained "
-        "on the search mean each generation (the log's `mean_return`: DDPG in the first stage, "
-        "the generation's algorithm in the second), each averaged over the first and the last "
-        "20 generations. *Final* is the mean real return of the summary's agents per algorithm "
-        "(10k steps on the result, and on the real env).",
+        "(the run's own objective), *mean environment* the real return of the agents trained "
+        "on the search mean each generation (the log's `mean_return`: DDPG where the fitness "
+        "trains no agent, the generation's algorithm otherwise), each averaged over the first "
+        "and the last 20 generations. *Final* is the mean real return of the summary's agents "
+        "per algorithm (10k steps on the result, and on the real env).",
         "",
-        "| stage | fitness | generations | wall time | fitness, first / last 20 | mean "
+        "| run | fitness | generations | wall time | fitness, first / last 20 | mean "
         "environment, first / last 20 | final: synthetic env | final: real env |",
         "|---|---|---|---|---|---|---|---|",
     ]
@@ -365,16 +384,63 @@ def staged_pendulum_section() -> list[str]:
             f"{summary['population_size']}) | {summary['wall_seconds'] / 60:.1f} min | "
             f"{first_fit:.1f} / {last_fit:.1f} | {first_env:.1f} / {last_env:.1f} | {final} | "
             f"{real} |")
-    lines += [
-        "",
-        "The first stage's own objective improves much more than the agents trained on its "
-        "result do; the second stage's agents start from "
-        "there and gain slowly per generation, as the agents' fitness does from the default "
-        "initialisation (the 1000-generation run above). What is left to try: the second "
-        "stage for many more generations, with several agents per member (`num_rollouts`).",
-        "",
-    ]
-    return lines
+    if not TRUE_CRITIC.exists():
+        return lines + [""]
+    result = json.loads(TRUE_CRITIC.read_text())
+    rows = {row["env"]: row for row in result["rows"]}
+
+    def spread(values):
+        return f"{np.mean(values):.1f} ({min(values):.1f} to {max(values):.1f})"
+
+    lines += ["", "A fitness that trains no agent must rank environments as agents would. Below, "
+              "for each Pendulum-v1 bandit: the real return of its argmax policy; of an actor "
+              "trained on its reward as the exact critic at its own resets (`synthax.meta."
+              "TrueCriticReturn`), and at resets uniform over the real states (angle on the "
+              "circle, angular velocity within its bounds); the range of its resets' cos(angle) "
+              "(1st-99th percentile of 4,000); and the agents its run's summary trained on it.",
+              "", "```bash", "python experiments/true_critic.py --synthetic-gymnax "
+              ".whl/synthetic_gymnax-0.0.1-py3-none-any.whl", "```", "",
+              f"Real returns, means over {result['episodes']} episodes; the true-critic columns "
+              f"give the mean and range over {result['seeds']} seeds (actor initialisations and "
+              "resets). *Agents*: mean real return after 10k steps on the environment "
+              "(synthetic-gymnax's agents' IQMs are in the Pendulum-v1 table above).", "",
+              "| environment | argmax policy | true critic, 200 steps | true critic, 1000 steps "
+              "| 1000 steps, uniform real resets | resets' cos(angle) | agents |",
+              "|---|---|---|---|---|---|---|"]
+    for name, row in rows.items():
+        agents = ("; ".join(f"{a} {v:.1f}" for a, v in row["agents"].items())
+                  if row["agents"] else "-")
+        cos = row["reset_percentiles"][0]
+        label = name if name == "synthetic-gymnax" else f"`experiments/runs/{name}`"
+        lines.append(f"| {label} | {row['argmax']:.1f} | {spread(row['true_critic_200'])} | "
+                     f"{spread(row['true_critic_1000'])} | "
+                     f"{spread(row['true_critic_uniform_1000'])} | [{cos[0]:.2f}, {cos[1]:.2f}] "
+                     f"| {agents} |")
+    argmax = rows.get("Pendulum-v1-argmax")
+    if argmax is not None:
+        uniform = argmax["true_critic_uniform_1000"]
+        lines += ["", f"The argmax policy does not rank them as agents do: the argmax run's "
+                  f"result asks for a policy that scores {argmax['argmax']:.1f}, yet the "
+                  f"actors trained on it score {np.mean(argmax['true_critic_1000']):.1f} and its "
+                  "agents about the same. Its resets stay in the lower part of the circle "
+                  f"(cos(angle) {argmax['reset_percentiles'][0][0]:.2f} to "
+                  f"{argmax['reset_percentiles'][0][1]:.2f}), so no actor sees the upright "
+                  f"states; with uniform real resets the best of {len(uniform)} actors "
+                  f"scores {max(uniform):.1f}, and {sum(v > -500 for v in uniform)} of them "
+                  "better than -500: the reward's gradient in the action leads most "
+                  "initialisations elsewhere."]
+    with_agents = [row for row in rows.values() if row["agents"]]
+    if with_agents:
+        def gap(row, value):
+            return abs(value - np.mean(list(row["agents"].values())))
+
+        critic = max(gap(row, np.mean(row["true_critic_1000"])) for row in with_agents)
+        policy = max(gap(row, row["argmax"]) for row in with_agents)
+        lines += ["", f"Over the {len(with_agents)} environments with agents, the true critic's "
+                  f"return (1000 steps) is within {critic:.0f} of the mean of the agents' "
+                  f"returns, the argmax policy's within {policy:.0f}; and the true critic ranks "
+                  "synthetic-gymnax's environment far above synthax's, as their agents do."]
+    return lines + [""]
 
 
 def bandit_optimum_section() -> list[str]:

@@ -33,7 +33,8 @@ from synthax.meta import OptimalPolicyReturn, TrueCriticReturn
 ROOT = Path(__file__).resolve().parent.parent
 ENV_ID = "Pendulum-v1"
 RUNS = ["Pendulum-v1", "Pendulum-v1-policy", "Pendulum-v1-policy-stage2", "Pendulum-v1-argmax",
-        "Pendulum-v1-true-critic"]
+        "Pendulum-v1-true-critic", "Pendulum-v1-true-critic-from-argmax",
+        "Pendulum-v1-true-critic-actors", "Pendulum-v1-true-critic-unscaled"]
 STEPS = (200, 1000)
 SEEDS, EPISODES = 4, 16
 OUT = ROOT / "experiments" / "results" / "true_critic.json"
