@@ -112,6 +112,9 @@ def test_init_environment_is_the_initial_search_mean(tmp_path):
         MetaLearnConfig(**{**TINY, **KINDS["mdp"][0], "objective": "optimal_policy_return"})
     with pytest.raises(ConfigError, match="'true_critic_return' scores a bandit"):
         MetaLearnConfig(**{**TINY, **KINDS["mdp"][0], "objective": "true_critic_return"})
+    with pytest.raises(ConfigError, match="'true_critic_return' needs Box actions; "
+                                          "CartPole-v1's are discrete"):
+        build_learner(MetaLearnConfig(**{**TINY, "objective": "true_critic_return"}))
     with pytest.raises(ConfigError, match="objective_kwargs: steps must be an integer >= 1"):
         MetaLearnConfig(**{**TINY, "objective": "true_critic_return",
                            "objective_kwargs": {"steps": 0}})

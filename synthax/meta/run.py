@@ -176,6 +176,9 @@ def _default_template(config: MetaLearnConfig, real_env: AbstractEnvironment):
 
 def _build_learner(config: MetaLearnConfig, devices: Any = None) -> MetaLearner:
     real_env = make(config.env_id, **config.env_kwargs)
+    if config.objective == "true_critic_return" and real_env.is_discrete:
+        raise ConfigError(f"config field objective: 'true_critic_return' needs Box actions; "
+                          f"{config.env_id}'s are discrete (use optimal_policy_return)")
     return MetaLearner(
         real_env,
         build_inner_loop(config),
