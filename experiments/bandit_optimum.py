@@ -3,8 +3,9 @@
 A contextual bandit's optimal policy is `argmax_a r(s, a)` in every observation
 (`synthax.evaluation.optimal_bandit_policy`; for `Box` actions a 41-point grid per dimension).
 This script rolls that policy out in the real environment, with no agent training, for synthax's
-environment of each classic-control run (`experiments/runs/<env_id>/env.eqx`: the search mean at
-the run's last checkpoint, finished or not) and for synthetic-gymnax's imported one. Agents trained
+environment of each classic-control run (the shipped one, `shipped_checkpoint` of
+`experiments/metalearn_classic_control.py`, once it exists: the search mean at the run's last
+checkpoint, finished or not) and for synthetic-gymnax's imported one. Agents trained
 on a bandit learn at best its optimal policy, so a low return here means that the reward network
 does not encode a solution, whatever the agents; a high one, that it does and the agents must
 still learn it from 10k samples.
@@ -24,6 +25,9 @@ import equinox as eqx
 import jax
 import numpy as np
 
+# experiments/metalearn_classic_control.py: the checkpoint each environment ships.
+from metalearn_classic_control import shipped_checkpoint
+
 from synthax.checkpoints import import_from_wheel, load_environment, read_header
 from synthax.checkpoints.io import atomic_write_text
 from synthax.compilation_cache import enable_compilation_cache
@@ -32,8 +36,8 @@ from synthax.evaluation import evaluate, optimal_bandit_policy
 from synthax.parallel import restart_with_cpu_devices
 
 ROOT = Path(__file__).resolve().parent.parent
-ENV_IDS = ["CartPole-v1", "Acrobot-v1", "MountainCar-v0", "MountainCarContinuous-v0",
-           "Pendulum-v1"]
+ENV_IDS = {"CartPole-v1": "cartpole", "Acrobot-v1": "acrobot", "MountainCar-v0": "mountaincar",
+           "MountainCarContinuous-v0": "mountaincar_continuous", "Pendulum-v1": "pendulum"}
 OUT = ROOT / "experiments" / "results" / "bandit_optimum.json"
 
 
@@ -55,9 +59,9 @@ def main():
     args = parser.parse_args()
     enable_compilation_cache()
     rows = []
-    for env_id in ENV_IDS:
+    for env_id, name in ENV_IDS.items():
         real = make(env_id)
-        path = ROOT / "experiments" / "runs" / env_id / "env.eqx"
+        path = shipped_checkpoint(name)
         arms = {}
         if path.exists():
             generation = read_header(path)["metadata"].get("generation")

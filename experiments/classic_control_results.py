@@ -1,11 +1,14 @@
 """Regenerate docs/results.md: the five classic-control synthetic environments, evaluated.
 
 For every environment meta-learned by `experiments/metalearn_classic_control.py` (a finished run
-in `experiments/runs/<env_id>/`), train 20 agents per algorithm with random hyperparameters for
+of its last stage, the shipped one: `experiments/runs/<env_id>/` for all but Pendulum-v1), train 20
+agents per algorithm with random hyperparameters for
 10k steps in each arm (synthax's environment, synthetic-gymnax's imported one, the real
 environment), evaluate each on 50 real episodes, and report the IQM with 95% stratified-bootstrap
 intervals (`synthax evaluate`). Results per environment go to
-`experiments/results/classic_control/<env_id>/` and are reused unless `--force`.
+`experiments/results/classic_control/<env_id>/` and are reused unless `--force`; when the shipped
+run's checkpoint is another one than the cache's, only synthax's arm is measured again and the
+earlier one's rows are kept in the cache as `superseded`.
 
     pip download --no-deps synthetic-gymnax==0.0.1 -d .whl
     python experiments/classic_control_results.py \
@@ -19,6 +22,14 @@ from pathlib import Path
 
 import jax
 import numpy as np
+
+# experiments/metalearn_classic_control.py: each shipped environment's stages and checkpoint.
+from metalearn_classic_control import (
+    reward_scale_command,
+    shipped_checkpoint,
+    shipped_run,
+    stage_runs,
+)
 
 from synthax.checkpoints import import_from_wheel, load_environment, read_header
 from synthax.checkpoints.io import atomic_write_text
@@ -61,11 +72,25 @@ def evaluate_env(name, env_id, wheel, runs, episodes, force, with_synthax):
     synthax's environment exists only its arm is added to a cache of the same size (every arm
     draws the same hyperparameters and seeds, so the cached arms stay valid)."""
     out = ROOT / "experiments" / "results" / "classic_control" / env_id
-    cached = None
+    checkpoint = str(shipped_checkpoint(name).relative_to(ROOT))
+    cached, superseded = None, None
     if (out / "results.json").exists() and not force:
         cached = json.loads((out / "results.json").read_text())
-        if not with_synthax or any(r["arm"] == "synthax" for r in cached["rows"]):
+        # Caches written before this field existed evaluated experiments/runs/<env_id>/env.eqx.
+        cached_checkpoint = cached["metadata"].get("synthax_checkpoint",
+                                                   f"experiments/runs/{env_id}/env.eqx")
+        has_synthax = any(r["arm"] == "synthax" for r in cached["rows"])
+        if not with_synthax or (has_synthax and cached_checkpoint == checkpoint):
             return cached
+        if has_synthax:  # another checkpoint is shipped now: keep the earlier one's rows
+            superseded = {"checkpoint": cached_checkpoint,
+                          "rows": [r for r in cached["rows"] if r["arm"] == "synthax"],
+                          "returns": {a: {"synthax": by_arm["synthax"]}
+                                      for a, by_arm in cached["returns"].items()
+                                      if "synthax" in by_arm}}
+            cached["rows"] = [r for r in cached["rows"] if r["arm"] != "synthax"]
+            for by_arm in cached["returns"].values():
+                by_arm.pop("synthax", None)
         same_size = (cached["metadata"].get("runs"), cached["metadata"].get("episodes"),
                      cached["metadata"].get("seed")) == (runs, episodes, 0)
         if not same_size:
@@ -74,8 +99,7 @@ def evaluate_env(name, env_id, wheel, runs, episodes, force, with_synthax):
     real = make(env_id)
     arms = {}
     if with_synthax:
-        arms["synthax"] = load_environment(ROOT / "experiments" / "runs" / env_id / "env.eqx",
-                                           env_id)
+        arms["synthax"] = load_environment(ROOT / checkpoint, env_id)
     if cached is None:
         if wheel is not None:
             arms["synthetic-gymnax"] = import_from_wheel(wheel, real, env_id)
@@ -90,9 +114,13 @@ def evaluate_env(name, env_id, wheel, runs, episodes, force, with_synthax):
                 "synthetic_gymnax_wheel": Path(wheel).name if wheel else None}
     if cached is not None:
         metadata = cached["metadata"]
+        if superseded is not None:
+            metadata["superseded"] = superseded
         rows = rows + cached["rows"]
         for algorithm, by_arm in cached["returns"].items():
             returns.setdefault(algorithm, {}).update(by_arm)
+    if with_synthax:
+        metadata["synthax_checkpoint"] = checkpoint
     write_results(out, rows, returns, metadata)
     return {"rows": rows, "returns": returns, "metadata": metadata}
 
@@ -184,14 +212,14 @@ def _backend_note(records: list[dict]) -> str:
 
 
 def env_section(name, env_id, results):
-    run = ROOT / "experiments" / "runs" / env_id
+    config_path, run = shipped_run(name)
     lines = [f"## {env_id}", ""]
     summary_path = run / "summary.json"
     if not summary_path.exists():
         generation = 0
         if (run / "state.eqx").exists():
             generation = int(read_header(run / "state.eqx")["generation"])
-        config = MetaLearnConfig.from_file(ROOT / "experiments" / "configs" / f"{name}.yaml")
+        config = MetaLearnConfig.from_file(config_path)
         state = (f"the run is at generation {generation} of {config.generations}" if generation
                  else "the run has not started")
         lines += [f"Not meta-learned yet: {state} (`python "
@@ -220,26 +248,84 @@ def env_section(name, env_id, results):
             lines += table(env_id, config.agents, results) + [""]
         return lines
     summary = json.loads(summary_path.read_text())
-    config = MetaLearnConfig.from_dict(summary["config"])
     records = _read_log(run / "log.jsonl")
     image = ROOT / "docs" / "images" / f"meta_training_{env_id}.png"
     plot_meta_training(run / "log.jsonl", image, title=f"Synthetic-{env_id}: meta-training")
-    lines += [
-        f"Meta-learned with `experiments/configs/{name}.yaml`: {summary['strategy']} "
-        f"(sigma_init {config.sigma_init:g}), population "
-        f"{summary['population_size']}, {summary['generations']} generations, inner loop "
-        f"{', '.join(summary['agents'])} (round-robin, random hyperparameters)"
+    stages = stage_runs(name)
+    if len(stages) > 1:
+        lines += [f"Meta-learned in {len(stages)} stages, each from the one before "
+                  f"(`init_environment`; `python experiments/metalearn_classic_control.py "
+                  f"--only {name}` runs them in turn and ships the last):", ""]
+        for path, folder in stages:
+            stage = json.loads((folder / "summary.json").read_text())
+            lines.append(f"- {_run_description(path, stage)} "
+                         + _wall_time(stage, _read_log(folder / "log.jsonl")))
+        total = sum(json.loads((folder / "summary.json").read_text())["wall_seconds"]
+                    for _, folder in stages)
+        lines += ["", f"Wall time of the stages together: **{total / 60:.1f} min**.", ""]
+    command = reward_scale_command(name)
+    if command is not None:
+        scaled = json.loads((shipped_checkpoint(name).parent / "reward_scale.json").read_text())
+        by_scale = "; ".join(f"x{float(c):g} {v:.1f}"
+                             for c, v in scaled["mean_iqm_by_scale"].items())
+        lines += [f"Then the reward's scale, which that fitness cannot see, was chosen with "
+                  f"agents (`{' '.join(command)}`, {scaled['wall_seconds'] / 60:.1f} min; "
+                  f"{scaled['runs']} agents per algorithm and scale, seed {scaled['seed']}, "
+                  f"{scaled['episodes']} real episodes each; the mean over "
+                  f"{', '.join(sorted({r['algorithm'] for r in scaled['rows']}))} of their IQMs: "
+                  f"{by_scale}): the shipped environment is the last stage's with its reward "
+                  f"times {scaled['best']:g}. Its seed's hyperparameter draws are not those of "
+                  "the table below (seed 0).", ""]
+    if len(stages) > 1 or command is not None:
+        lines += ["Every algorithm below is evaluated on the shipped environment with the agent "
+                  f"sizes of `experiments/configs/{name}.yaml`.", ""]
+    else:
+        lines += [_run_description(config_path, summary) + " " + _wall_time(summary, records),
+                  ""]
+    agents = MetaLearnConfig.from_file(ROOT / "experiments" / "configs" / f"{name}.yaml").agents
+    lines += table(env_id, agents, results)
+    lines += [""] + superseded_lines(name, env_id, agents, results)
+    if run == ROOT / "experiments" / "runs" / env_id:
+        lines += earlier_run_lines(env_id, summary["generations"], records)
+    lines += [f"![meta-training curve](images/{image.name})", ""]
+    return lines
+
+
+def _run_description(config_path: Path, summary: dict) -> str:
+    """One sentence: the config, strategy, population, generations and fitness of a run."""
+    config = MetaLearnConfig.from_dict(summary["config"])
+    if config.objective == "final_return" and not config.init_environment:
+        fitness = (f"inner loop {', '.join(summary['agents'])} (round-robin, random "
+                   "hyperparameters)")
+    else:
+        fitness = "fitness: " + _stage_fitness(summary["config"])
+    return (
+        f"Meta-learned with `{config_path.relative_to(ROOT)}`: {summary['strategy']} "
+        f"(sigma_init {config.sigma_init:g}), population {summary['population_size']}, "
+        f"{summary['generations']} generations, {fitness}"
         + ("; the reward network reads observations scaled to [-1, 1] (`scale_reward_input`)"
            if config.scale_reward_input else "")
         + ("; the initial-state network outputs observations in units of the bounds "
-           "(`scale_initial_state`)" if config.scale_initial_state else "") + ". "
-        + _wall_time(summary, records),
-        "",
-    ]
-    lines += table(env_id, summary["agents"], results)
-    lines += [""] + earlier_run_lines(env_id, summary["generations"], records)
-    lines += [f"![meta-training curve](images/{image.name})", ""]
-    return lines
+           "(`scale_initial_state`)" if config.scale_initial_state else "") + ".")
+
+
+def superseded_lines(name: str, env_id: str, agents: list[str], results: dict) -> list[str]:
+    """The environment shipped before the current one, where the cache kept its rows."""
+    superseded = results["metadata"].get("superseded")
+    if not superseded:
+        return []
+    folder = ROOT / Path(superseded["checkpoint"]).parent
+    rows = {r["algorithm"]: r for r in superseded["rows"]}
+    cells = "; ".join(f"{a} {interval_cell(rows.get(a))}" for a in agents)
+    where = ""
+    if folder == ROOT / "experiments" / "runs" / env_id:
+        where = f", from `experiments/configs/{name}.yaml`"
+    if (folder / "summary.json").exists():
+        summary = json.loads((folder / "summary.json").read_text())
+        where += (f" ({summary['generations']} generations of its config's fitness, "
+                 f"{summary['wall_seconds'] / 60:.1f} min)")
+    return [f"The environment shipped before, `{superseded['checkpoint']}`{where}, with the "
+            f"same agents and seeds: {cells}.", ""]
 
 
 def _wall_time(summary: dict, records: list[dict]) -> str:
@@ -258,15 +344,21 @@ def peer_comparison(evaluated: dict[str, dict]) -> list[str]:
     """Every cell where synthax's IQM is below synthetic-gymnax's reported one (and whether
     the reported IQM still lies within synthax's 95% interval), and the environments not
     shipped yet."""
-    below, within, missing, at_or_above = [], [], [], 0
+    below, within, missing, at_or_above, peer_below = [], [], [], 0, []
     for env_id, peer in PEER_REPORTED.items():
         rows = {r["algorithm"]: r for r in (evaluated.get(env_id) or {}).get("rows", [])
                 if r["arm"] == "synthax"}
+        imported = {r["algorithm"]: r for r in (evaluated.get(env_id) or {}).get("rows", [])
+                    if r["arm"] == "synthetic-gymnax"}
         if not rows:
             missing.append(env_id)
             continue
         for algorithm, reported in peer.items():
             row = rows[algorithm]
+            own = imported.get(algorithm)
+            if row["ci_high"] < reported and own is not None and own["ci_high"] < reported:
+                peer_below.append(f"{env_id} {algorithm} ({interval_cell(own)} against "
+                                  f"{reported:.1f}; synthax's {interval_cell(row)})")
             if row["iqm"] >= reported:
                 at_or_above += 1
             elif row["ci_high"] >= reported:
@@ -284,16 +376,23 @@ def peer_comparison(evaluated: dict[str, dict]) -> list[str]:
                      + "; ".join(within) + ".")
     if below:
         lines.append("Below it, interval and all: " + "; ".join(below) + ".")
+    if peer_below:
+        lines.append("Of these, synthetic-gymnax's own environment, rerun here with the same "
+                     "agents and seeds (its *imported* column), is below its published IQM, "
+                     "interval and all, too: " + "; ".join(peer_below) + ".")
+    if below:
         lines += ["", "synthetic-gymnax's scale (from its configuration files: population, "
                   "generations, agents trained per member and generation) against these "
                   "runs', for the environments with a cell below it:", "",
                   "| env | synthetic-gymnax | synthax | synthetic-gymnax's agent trainings per "
                   "member | synthax's |",
                   "|---|---|---|---|---|"]
+        names = {env_id: name for name, env_id in CONFIGS.items()}
         for env_id in sorted({b.split(" ")[0] for b in below + within}):
-            summary = json.loads((ROOT / "experiments" / "runs" / env_id / "summary.json")
-                                 .read_text())
-            rollouts = MetaLearnConfig.from_dict(summary["config"]).num_rollouts
+            summary = json.loads((shipped_run(names[env_id])[1] / "summary.json").read_text())
+            config = MetaLearnConfig.from_dict(summary["config"])
+            # A fitness that trains no agent (the argmax policy's, the true critic's) has none.
+            rollouts = config.num_rollouts if config.objective == "final_return" else 0
             population, generations, peer_rollouts = PEER_SCALE[env_id]
             lines.append(
                 f"| {env_id} | {population} / {generations} / {peer_rollouts} | "
@@ -355,8 +454,9 @@ def staged_pendulum_section() -> list[str]:
     lines = [
         "## Pendulum-v1: fitnesses that train no agent",
         "",
-        "Committed runs, each with its command (on a 2-core CPU); none reaches "
-        "synthetic-gymnax's published cells yet. *Fitness* is the population's mean fitness "
+        "Committed runs, each with its command (on a 2-core CPU); the argmax run and, from "
+        "its result, the true-critic run with 4 actors are the stages of the shipped "
+        "environment (the Pendulum-v1 section above). *Fitness* is the population's mean fitness "
         "(the run's own objective), *mean environment* the real return of the agents trained "
         "on the search mean each generation (the log's `mean_return`: DDPG where the fitness "
         "trains no agent, the generation's algorithm otherwise), each averaged over the first "
@@ -438,8 +538,7 @@ def staged_pendulum_section() -> list[str]:
         policy = max(gap(row, row["argmax"]) for row in with_agents)
         lines += ["", f"Over the {len(with_agents)} environments with agents, the true critic's "
                   f"return (1000 steps) is within {critic:.0f} of the mean of the agents' "
-                  f"returns, the argmax policy's within {policy:.0f}; and the true critic ranks "
-                  "synthetic-gymnax's environment far above synthax's, as their agents do."]
+                  f"returns, the argmax policy's within {policy:.0f}."]
     return lines + [""]
 
 
@@ -667,7 +766,7 @@ def main():
     ]
     evaluated = {}
     for name, env_id in CONFIGS.items():
-        done = (ROOT / "experiments" / "runs" / env_id / "summary.json").exists()
+        done = (shipped_run(name)[1] / "summary.json").exists()
         cached = ROOT / "experiments" / "results" / "classic_control" / env_id / "results.json"
         results = None
         if name in args.only and (done or args.synthetic_gymnax is not None):

@@ -1,9 +1,13 @@
 """Meta-learn the five shipped classic-control synthetic environments and install them.
 
-For each config in `experiments/configs/` this runs `synthax metalearn` into
-`experiments/runs/<env_id>/` (resuming from its checkpoint if a previous call was stopped, and
-skipping runs that are complete), then copies the run's `env.eqx` to
-`synthax/checkpoints/data/Synthetic-<env_id>.eqx`, where `synthax.make` and `gymnax.make` find it.
+For each environment this runs its stages (`STAGES`: a config in `experiments/configs/` and its
+run folder in `experiments/runs/`; one stage for most, `experiments/runs/<env_id>/`) with
+`synthax metalearn`, in order (resuming a run from its checkpoint if a previous call was stopped,
+and skipping runs that are complete; a later stage warm-starts from an earlier one's `env.eqx`
+through its config's `init_environment`), then, where `REWARD_SCALE` names one, the scale of
+the last stage's reward chosen by agents (`experiments/reward_scale.py`, once), and copies the
+result's `env.eqx` to `synthax/checkpoints/data/Synthetic-<env_id>.eqx`, where `synthax.make` and
+`gymnax.make` find it.
 
     python experiments/metalearn_classic_control.py [--only cartpole acrobot ...]
 """
@@ -11,6 +15,7 @@ skipping runs that are complete), then copies the run's `env.eqx` to
 import argparse
 import json
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -21,6 +26,57 @@ from synthax.parallel import restart_with_cpu_devices
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIGS = ["cartpole", "acrobot", "mountaincar", "mountaincar_continuous", "pendulum"]
+# Per environment, (config under experiments/configs/, run folder under experiments/runs/) in
+# order; the last stage's environment is the shipped one. Pendulum-v1: the argmax policy's return,
+# then actors on the bandit's reward as the exact critic from its result (the results page's
+# "fitnesses that train no agent"); its 1000-generation run of the agents' fitness
+# (pendulum.yaml -> experiments/runs/Pendulum-v1) is the environment shipped before.
+STAGES = {name: [(f"{name}.yaml", None)] for name in CONFIGS}
+STAGES["pendulum"] = [("pendulum_policy/argmax.yaml", "Pendulum-v1-argmax"),
+                      ("pendulum_policy/true_critic_actors.yaml",
+                       "Pendulum-v1-true-critic-actors")]
+
+# Per environment, the run folder of `experiments/reward_scale.py`'s result (the last stage's
+# bandit with the reward scale agents did best with) and its arguments after --checkpoint.
+REWARD_SCALE = {
+    "pendulum": ("Pendulum-v1-true-critic-actors-scaled",
+                 ["--config", "experiments/configs/pendulum.yaml", "--scales", "0.5", "1", "2",
+                  "4", "8", "--runs", "12", "--seed", "1"]),
+}
+
+
+def stage_runs(name: str) -> list[tuple[Path, Path]]:
+    """The (config file, run folder) of each of `name`'s stages, in order; a stage without a
+    folder runs into `experiments/runs/<env_id>/`."""
+    runs = []
+    for config, folder in STAGES[name]:
+        path = ROOT / "experiments" / "configs" / config
+        folder = folder or MetaLearnConfig.from_file(path).env_id
+        runs.append((path, ROOT / "experiments" / "runs" / folder))
+    return runs
+
+
+def shipped_run(name: str) -> tuple[Path, Path]:
+    """The (config file, run folder) of `name`'s last meta-learning stage."""
+    return stage_runs(name)[-1]
+
+
+def reward_scale_command(name: str) -> list[str] | None:
+    """The `experiments/reward_scale.py` command of `name` (`REWARD_SCALE`), or `None`."""
+    if name not in REWARD_SCALE:
+        return None
+    folder, arguments = REWARD_SCALE[name]
+    checkpoint = (shipped_run(name)[1] / "env.eqx").relative_to(ROOT)
+    return ["python", "experiments/reward_scale.py", "--checkpoint", str(checkpoint),
+            *arguments, "--out", f"experiments/runs/{folder}"]
+
+
+def shipped_checkpoint(name: str) -> Path:
+    """The `env.eqx` shipped for `name`: the reward-scaled one (`REWARD_SCALE`) or the last
+    stage's."""
+    if name in REWARD_SCALE:
+        return ROOT / "experiments" / "runs" / REWARD_SCALE[name][0] / "env.eqx"
+    return shipped_run(name)[1] / "env.eqx"
 
 
 def main():
@@ -30,24 +86,30 @@ def main():
     args = parser.parse_args()
     enable_compilation_cache()
     for name in args.only:
-        config = MetaLearnConfig.from_file(ROOT / "experiments" / "configs" / f"{name}.yaml")
-        out = ROOT / "experiments" / "runs" / config.env_id
-        summary_path = out / "summary.json"
-        # Compared as configs, so that a summary written before a field existed still matches.
-        done = (summary_path.exists() and MetaLearnConfig.from_dict(
-            json.loads(summary_path.read_text())["config"]) == config)
-        if not done:
-            resume = (out / "state.eqx").exists()
-            print(f"{config.env_id}: {'resuming' if resume else 'starting'} -> {out}",
-                  file=sys.stderr, flush=True)
+        for config_path, out in stage_runs(name):
+            config = MetaLearnConfig.from_file(config_path)
+            summary_path = out / "summary.json"
+            # Compared as configs, so that a summary written before a field existed still
+            # matches.
+            done = (summary_path.exists() and MetaLearnConfig.from_dict(
+                json.loads(summary_path.read_text())["config"]) == config)
+            if not done:
+                resume = (out / "state.eqx").exists()
+                print(f"{config.env_id}: {'resuming' if resume else 'starting'} -> {out}",
+                      file=sys.stderr, flush=True)
 
-            def progress(record):
-                print(json.dumps(record), file=sys.stderr, flush=True)
+                def progress(record):
+                    print(json.dumps(record), file=sys.stderr, flush=True)
 
-            run_metalearning(config, out, resume=resume, on_generation=progress)
+                run_metalearning(config, out, resume=resume, on_generation=progress)
+        checkpoint = shipped_checkpoint(name)
+        command = reward_scale_command(name)
+        if command is not None and not checkpoint.exists():
+            print(f"{config.env_id}: {' '.join(command)}", file=sys.stderr, flush=True)
+            subprocess.run([sys.executable, *command[1:]], cwd=ROOT, check=True)
         target = ROOT / "synthax" / "checkpoints" / "data" / f"Synthetic-{config.env_id}.eqx"
         tmp = target.with_suffix(".eqx.tmp")
-        shutil.copyfile(out / "env.eqx", tmp)
+        shutil.copyfile(checkpoint, tmp)
         tmp.replace(target)
         summary = json.loads(summary_path.read_text())
         print(f"{config.env_id}: {summary['generations']} generations, "

@@ -21,7 +21,12 @@ The rows:
 
 Results per environment go to `experiments/results/transfer/<env_id>/results.json`, written
 after every row, and are reused unless `--force` (an interrupted run resumes at its first
-unmeasured row). The in-distribution reference is the `synthax` and `real` arms of
+unmeasured row). Each records the sha256 of the checkpoint it measured; when another environment
+is shipped, the old results move to `superseded.json` beside it (still on the page, against the
+results page's rows of that environment) and the rows are measured again, on the synthetic arm
+only: the real-env arm, which the same draws and seeds make identical, is taken from
+`superseded.json` (each such row says `"reused": "superseded.json"`). The in-distribution
+reference is the `synthax` and `real` arms of
 `experiments/results/classic_control/<env_id>/results.json` (the same shipped environments,
 with the meta-training settings).
 
@@ -38,6 +43,7 @@ the page shows both, before and after.
 
 import argparse
 import gc
+import hashlib
 import json
 import sys
 import time
@@ -53,7 +59,7 @@ from jax.flatten_util import ravel_pytree
 
 from synthax.agents import INNER_LOOP, agent_class
 from synthax.agents.networks import DeterministicActor
-from synthax.checkpoints import load_environment
+from synthax.checkpoints import load_environment, shipped_path
 from synthax.checkpoints.io import atomic_write_text
 from synthax.compilation_cache import enable_compilation_cache
 from synthax.envs import make
@@ -282,6 +288,16 @@ def results_path(env_id: str) -> Path:
     return ROOT / "experiments" / "results" / "transfer" / env_id / "results.json"
 
 
+def superseded_path(env_id: str) -> Path:
+    """Where the results of the environment shipped before the current one are kept."""
+    return results_path(env_id).with_name("superseded.json")
+
+
+def shipped_sha256(env_id: str) -> str:
+    """The sha256 of the shipped `Synthetic-<env_id>` checkpoint file."""
+    return hashlib.sha256(shipped_path(f"Synthetic-{env_id}").read_bytes()).hexdigest()
+
+
 def run_env(env_id: str, force: bool, on_save=None) -> dict[str, Any]:
     """Measure (or resume) every row of `env_id`, saving after each row (and then calling
     `on_save(results)`)."""
@@ -289,8 +305,14 @@ def run_env(env_id: str, force: bool, on_save=None) -> dict[str, Any]:
     config = MetaLearnConfig.from_file(ROOT / "experiments" / "configs"
                                        / f"{CONFIGS[env_id]}.yaml")
     cached = None if force or not path.exists() else json.loads(path.read_text())
+    sha256 = shipped_sha256(env_id)
+    if cached is not None and cached["metadata"]["checkpoint_sha256"] != sha256:
+        # Another environment is shipped now: keep these results as the earlier one's.
+        atomic_write_text(superseded_path(env_id), json.dumps(cached, indent=2) + "\n")
+        cached = None
     if cached is None:
         cached = {"metadata": {"env_id": env_id, "synthetic_env_id": f"Synthetic-{env_id}",
+                               "checkpoint_sha256": sha256,
                                "runs": RUNS, "episodes": EPISODES, "seed": SEED,
                                "es": {"strategy": "SNES", "budget": ES_BUDGET,
                                       "population": ES_POPULATION, "episodes": ES_EPISODES,
@@ -300,6 +322,11 @@ def run_env(env_id: str, force: bool, on_save=None) -> dict[str, Any]:
     real = make(env_id)
     arms = {"synthetic": make(f"Synthetic-{env_id}"), "real": real}
     done = {r["row"] for r in cached["rows"]}
+    # The real-env arm does not depend on the synthetic environment: reuse the earlier one's.
+    earlier = (json.loads(superseded_path(env_id).read_text())
+               if superseded_path(env_id).exists() else None)
+    same = earlier is not None and all(earlier["metadata"].get(k) == cached["metadata"][k]
+                                       for k in ("runs", "episodes", "seed", "es"))
     specs = agent_rows(config) + [{"row": "es", "group": "evolution strategy", "agents": {}}]
 
     def save():
@@ -314,12 +341,21 @@ def run_env(env_id: str, force: bool, on_save=None) -> dict[str, Any]:
             continue
         print(f"{env_id}: {spec['row']}", file=sys.stderr, flush=True)
         t0 = time.perf_counter()
+        reused = ([dict(r, reused="superseded.json") for r in earlier["rows"]
+                   if r["row"] == spec["row"] and r["arm"] == "real"] if same else [])
+        if len(reused) != (1 if spec["row"] == "es" else len(config.agents)):
+            reused = []  # only a complete real arm is reused
+        row_arms = {"synthetic": arms["synthetic"]} if reused else arms
         if spec["row"] == "es":
-            rows, returns = es_row(env_id, arms, real)
+            rows, returns = es_row(env_id, row_arms, real)
             descriptions = {"snes": f"SNES, population {ES_POPULATION}, {ES_BUDGET:,} steps"}
         else:
-            rows, returns = agent_row(env_id, real, arms, config, spec)
+            rows, returns = agent_row(env_id, real, row_arms, config, spec)
             descriptions = {a: spec["agents"][a][1] for a in config.agents}
+        if reused:
+            rows += reused
+            for algorithm, by_arm in earlier["returns"][spec["row"]].items():
+                returns.setdefault(algorithm, {})["real"] = by_arm["real"]
         for row in rows:
             row.update(row=spec["row"], group=spec["group"],
                        description=descriptions[row["algorithm"]])
@@ -418,18 +454,53 @@ def wider_section(env_id: str, results: dict, wider: dict) -> list[str]:
     return lines + [""]
 
 
-def env_section(env_id: str, results: dict | None
+def superseded_reference(env_id: str) -> tuple[str, dict[tuple[str, str], dict]]:
+    """The results page's checkpoint of the environment shipped before, and its in-distribution
+    rows by (algorithm, arm) (the `real` rows are the current ones: the same agents and seeds)."""
+    path = ROOT / "experiments" / "results" / "classic_control" / env_id / "results.json"
+    if not path.exists():
+        return "", {}
+    results = json.loads(path.read_text())
+    superseded = results["metadata"].get("superseded", {})
+    rows = {(r["algorithm"], r["arm"]): r for r in results["rows"] if r["arm"] == "real"}
+    rows.update({(r["algorithm"], "synthax"): r for r in superseded.get("rows", [])})
+    return superseded.get("checkpoint", ""), rows
+
+
+def env_section(env_id: str, results: dict | None, superseded: dict | None = None
                 ) -> tuple[list[str], list[str], list[str]]:
-    """The page's section for `env_id`, its cells well below the in-distribution value, and
-    its cells where training on the synthetic environment does worse than on the real one."""
+    """The page's section for `env_id` (and, below it, the results of the environment shipped
+    before, `superseded`), its cells well below the in-distribution value, and its cells where
+    training on the synthetic environment does worse than on the real one (current ones only)."""
     lines = [f"## {env_id}", ""]
     if results is None or not results["rows"]:
-        return lines + ["Not measured yet.", ""], [], []
-    reference = reference_rows(env_id)
+        lines += ["Not measured yet.", ""]
+        below, worse = [], []
+    else:
+        table, below, worse = _section_table(results, reference_rows(env_id),
+                                             f"`Synthetic-{env_id}`")
+        lines += table
+    if superseded is not None and superseded["rows"]:
+        checkpoint, reference = superseded_reference(env_id)
+        where = f" (`{checkpoint}`)" if checkpoint else ""
+        lines += [f"### {env_id}: the environment shipped before", "",
+                  f"The same rows measured on the `Synthetic-{env_id}` shipped before the "
+                  f"current one{where}, against its own in-distribution rows (kept on the "
+                  "results page):", ""]
+        lines += _section_table(superseded, reference, "That environment")[0]
+    return lines, below, worse
+
+
+def _section_table(results: dict, reference: dict[tuple[str, str], dict], name: str
+                   ) -> tuple[list[str], list[str], list[str]]:
+    """The rows of one environment's results against `reference` (in-distribution rows by
+    (algorithm, arm)), its cells well below them, and its cells worse than the real env's."""
+    env_id = results["metadata"]["env_id"]
+    lines = []
     meta = results["metadata"]
     state = ("all rows measured" if meta["complete"] else
              "**incomplete**: the rows not listed were not measured yet")
-    lines += [f"`Synthetic-{env_id}`; {state}; wall time on a 2-core CPU shared with other "
+    lines += [f"{name}; {state}; wall time on a 2-core CPU shared with other "
               f"jobs: {meta['wall_seconds'] / 60:.1f} min.", "",
               "| row | agent | trained on the synthetic env | trained on the real env | "
               "in distribution: synthetic env | in distribution: real env |",
@@ -503,7 +574,9 @@ def write_page(evaluated: dict[str, dict | None]) -> Path:
     ]
     below, worse = [], []
     for env_id, results in evaluated.items():
-        section, env_below, env_worse = env_section(env_id, results)
+        superseded = (json.loads(superseded_path(env_id).read_text())
+                      if superseded_path(env_id).exists() else None)
+        section, env_below, env_worse = env_section(env_id, results, superseded)
         lines += section
         below += env_below
         worse += env_worse
