@@ -139,3 +139,14 @@ def test_committed_pendulum_policy_configs_build(monkeypatch):
         assert configs[name].init_environment == "experiments/runs/Pendulum-v1-policy/env.eqx"
         warm = build_learner(configs[name])
         assert jax.tree.structure(warm.template) == jax.tree.structure(shipped)
+
+
+def test_committed_mountaincar_continuous_policy_config_builds(monkeypatch):
+    root = Path(__file__).parent.parent
+    monkeypatch.chdir(root)  # init_environment paths are relative to the repository
+    folder = root / "experiments" / "configs" / "mountaincar_continuous_policy"
+    assert {p.stem for p in folder.glob("*.yaml")} == {"true_critic"}
+    config = MetaLearnConfig.from_file(folder / "true_critic.yaml")
+    objective = build_learner(config).inner_loop.objective
+    assert type(objective) is TrueCriticReturn
+    assert (objective.activation, objective.num_actors) == ("tanh", 4)
