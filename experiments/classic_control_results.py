@@ -253,8 +253,8 @@ def env_section(name, env_id, results):
     plot_meta_training(run / "log.jsonl", image, title=f"Synthetic-{env_id}: meta-training")
     stages = stage_runs(name)
     if len(stages) > 1:
-        lines += [f"Meta-learned in {len(stages)} stages, each from the one before "
-                  f"(`init_environment`; `python experiments/metalearn_classic_control.py "
+        lines += [f"Meta-learned in {len(stages)} stages, each after the first from the one "
+                  f"before (`init_environment`; `python experiments/metalearn_classic_control.py "
                   f"--only {name}` runs them in turn and ships the last):", ""]
         for path, folder in stages:
             stage = json.loads((folder / "summary.json").read_text())
@@ -285,8 +285,11 @@ def env_section(name, env_id, results):
     agents = MetaLearnConfig.from_file(ROOT / "experiments" / "configs" / f"{name}.yaml").agents
     lines += table(env_id, agents, results)
     lines += [""] + superseded_lines(name, env_id, agents, results)
-    if run == ROOT / "experiments" / "runs" / env_id:
-        lines += earlier_run_lines(env_id, summary["generations"], records)
+    first = ROOT / "experiments" / "runs" / env_id  # the earlier runs compare with this one
+    if first in [folder for _, folder in stages]:
+        first_summary = json.loads((first / "summary.json").read_text())
+        lines += earlier_run_lines(env_id, first_summary["generations"],
+                                   _read_log(first / "log.jsonl"))
     lines += [f"![meta-training curve](images/{image.name})", ""]
     return lines
 
@@ -383,21 +386,26 @@ def peer_comparison(evaluated: dict[str, dict]) -> list[str]:
     if below:
         lines += ["", "synthetic-gymnax's scale (from its configuration files: population, "
                   "generations, agents trained per member and generation) against these "
-                  "runs', for the environments with a cell below it:", "",
+                  "runs' (each stage, in order), for the environments with a cell below it:", "",
                   "| env | synthetic-gymnax | synthax | synthetic-gymnax's agent trainings per "
                   "member | synthax's |",
                   "|---|---|---|---|---|"]
         names = {env_id: name for name, env_id in CONFIGS.items()}
         for env_id in sorted({b.split(" ")[0] for b in below + within}):
-            summary = json.loads((shipped_run(names[env_id])[1] / "summary.json").read_text())
-            config = MetaLearnConfig.from_dict(summary["config"])
-            # A fitness that trains no agent (the argmax policy's, the true critic's) has none.
-            rollouts = config.num_rollouts if config.objective == "final_return" else 0
+            scales, trainings = [], 0
+            for _, folder in stage_runs(names[env_id]):  # every stage, in order
+                summary = json.loads((folder / "summary.json").read_text())
+                config = MetaLearnConfig.from_dict(summary["config"])
+                # A fitness that trains no agent (the argmax policy's, the true critic's) has
+                # none.
+                rollouts = config.num_rollouts if config.objective == "final_return" else 0
+                scales.append(f"{summary['population_size']} / {summary['generations']} / "
+                              f"{rollouts}")
+                trainings += summary["generations"] * rollouts
             population, generations, peer_rollouts = PEER_SCALE[env_id]
             lines.append(
                 f"| {env_id} | {population} / {generations} / {peer_rollouts} | "
-                f"{summary['population_size']} / {summary['generations']} / {rollouts} | "
-                f"{generations * peer_rollouts:,} | {summary['generations'] * rollouts:,} |")
+                f"{', then '.join(scales)} | {generations * peer_rollouts:,} | {trainings:,} |")
         lines += ["", "Where a bandit's own optimal policy (next section) is far below "
                   "synthetic-gymnax's, the shortfall is in the learned reward rather than in the "
                   "agents, which learn more from synthetic-gymnax's imported environment (its "

@@ -27,11 +27,15 @@ from synthax.parallel import restart_with_cpu_devices
 ROOT = Path(__file__).resolve().parent.parent
 CONFIGS = ["cartpole", "acrobot", "mountaincar", "mountaincar_continuous", "pendulum"]
 # Per environment, (config under experiments/configs/, run folder under experiments/runs/) in
-# order; the last stage's environment is the shipped one. Pendulum-v1: the argmax policy's return,
+# order; the last stage's environment (its reward rescaled, with REWARD_SCALE) is shipped.
+# Pendulum-v1: the argmax policy's return,
 # then actors on the bandit's reward as the exact critic from its result (the results page's
 # "fitnesses that train no agent"); its 1000-generation run of the agents' fitness
-# (pendulum.yaml -> experiments/runs/Pendulum-v1) is the environment shipped before.
+# (pendulum.yaml -> experiments/runs/Pendulum-v1) is the environment shipped before. MountainCar-v0:
+# its agents' run, then the argmax policy's return from its result.
 STAGES = {name: [(f"{name}.yaml", None)] for name in CONFIGS}
+STAGES["mountaincar"] = [("mountaincar.yaml", None),
+                         ("mountaincar_policy/argmax.yaml", "MountainCar-v0-argmax")]
 STAGES["pendulum"] = [("pendulum_policy/argmax.yaml", "Pendulum-v1-argmax"),
                       ("pendulum_policy/true_critic_actors.yaml",
                        "Pendulum-v1-true-critic-actors")]

@@ -150,3 +150,12 @@ def test_committed_mountaincar_continuous_policy_config_builds(monkeypatch):
     objective = build_learner(config).inner_loop.objective
     assert type(objective) is TrueCriticReturn
     assert (objective.activation, objective.num_actors) == ("tanh", 4)
+
+
+def test_committed_mountaincar_policy_config_builds(monkeypatch):
+    root = Path(__file__).parent.parent
+    monkeypatch.chdir(root)  # init_environment paths are relative to the repository
+    folder = root / "experiments" / "configs" / "mountaincar_policy"
+    assert {p.stem for p in folder.glob("*.yaml")} == {"argmax"}
+    config = MetaLearnConfig.from_file(folder / "argmax.yaml")
+    assert type(build_learner(config).inner_loop.objective) is OptimalPolicyReturn
