@@ -307,8 +307,10 @@ def run_env(env_id: str, force: bool, on_save=None) -> dict[str, Any]:
     cached = None if force or not path.exists() else json.loads(path.read_text())
     sha256 = shipped_sha256(env_id)
     if cached is not None and cached["metadata"]["checkpoint_sha256"] != sha256:
-        # Another environment is shipped now: keep these results as the earlier one's.
-        atomic_write_text(superseded_path(env_id), json.dumps(cached, indent=2) + "\n")
+        # Another environment is shipped now: keep these results as the earlier one's, unless
+        # they are an unfinished measurement and an earlier one is kept already.
+        if cached["metadata"]["complete"] or not superseded_path(env_id).exists():
+            atomic_write_text(superseded_path(env_id), json.dumps(cached, indent=2) + "\n")
         cached = None
     if cached is None:
         cached = {"metadata": {"env_id": env_id, "synthetic_env_id": f"Synthetic-{env_id}",
