@@ -1,8 +1,8 @@
 """Regenerate docs/results.md: the five classic-control synthetic environments, evaluated.
 
 For every environment meta-learned by `experiments/metalearn_classic_control.py` (a finished run
-of its last stage, the shipped one: `experiments/runs/<env_id>/` for all but Pendulum-v1), train 20
-agents per algorithm with random hyperparameters for
+of its last stage, `STAGES` there; for most a single run in `experiments/runs/<env_id>/`), train
+20 agents per algorithm with random hyperparameters for
 10k steps in each arm (synthax's environment, synthetic-gymnax's imported one, the real
 environment), evaluate each on 50 real episodes, and report the IQM with 95% stratified-bootstrap
 intervals (`synthax evaluate`). Results per environment go to

@@ -10,6 +10,8 @@ result's `env.eqx` to `synthax/checkpoints/data/Synthetic-<env_id>.eqx`, where `
 `gymnax.make` find it.
 
     python experiments/metalearn_classic_control.py [--only cartpole acrobot ...]
+
+Run it from the repository root: the configs' `init_environment` paths are relative to it.
 """
 
 import argparse
@@ -28,11 +30,10 @@ ROOT = Path(__file__).resolve().parent.parent
 CONFIGS = ["cartpole", "acrobot", "mountaincar", "mountaincar_continuous", "pendulum"]
 # Per environment, (config under experiments/configs/, run folder under experiments/runs/) in
 # order; the last stage's environment (its reward rescaled, with REWARD_SCALE) is shipped.
-# Pendulum-v1: the argmax policy's return,
-# then actors on the bandit's reward as the exact critic from its result (the results page's
-# "fitnesses that train no agent"); its 1000-generation run of the agents' fitness
-# (pendulum.yaml -> experiments/runs/Pendulum-v1) is the environment shipped before. MountainCar-v0:
-# its agents' run, then the argmax policy's return from its result.
+# Pendulum-v1: the argmax policy's return, then actors on the bandit's reward as the exact critic
+# from its result (the results page's "fitnesses that train no agent"); its 1000-generation run
+# of the agents' fitness (pendulum.yaml -> experiments/runs/Pendulum-v1) is the environment
+# shipped before. MountainCar-v0: its agents' run, then the argmax policy's return from its result.
 STAGES = {name: [(f"{name}.yaml", None)] for name in CONFIGS}
 STAGES["mountaincar"] = [("mountaincar.yaml", None),
                          ("mountaincar_policy/argmax.yaml", "MountainCar-v0-argmax")]
@@ -88,6 +89,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", nargs="+", choices=CONFIGS, default=CONFIGS)
     args = parser.parse_args()
+    if Path.cwd().resolve() != ROOT:  # the configs' init_environment paths are relative to it
+        parser.error(f"run from the repository root {ROOT}, not {Path.cwd()}")
     enable_compilation_cache()
     for name in args.only:
         for config_path, out in stage_runs(name):
