@@ -242,15 +242,23 @@ def es_row(env_id, arms, real_env):
         per_run, steps, generations = jax.device_get(run(train_env, keys))
         seconds = time.perf_counter() - t0
         per_run = np.asarray(per_run, np.float64)
-        point, low, high = iqm_interval(per_run, seed=SEED)
+        # A run diverges when SNES's standard deviation grows without bound along a direction
+        # the fitness does not penalise (seen on Synthetic-Pendulum-v1: it overflows float32
+        # and the search mean becomes NaN). Such runs are counted and left out of the IQM.
+        finite = per_run[np.isfinite(per_run)]
+        if finite.size == 0:
+            raise RuntimeError(f"{env_id} {arm}: every SNES run diverged (non-finite returns)")
+        point, low, high = iqm_interval(finite, seed=SEED)
         row = {"env_id": env_id, "algorithm": "snes", "arm": arm, "steps": int(np.mean(steps)),
                "generations": int(np.mean(generations)), "runs": RUNS,
+               "diverged": int(RUNS - finite.size),
                "episodes_per_run": EPISODES, "iqm": point, "ci_low": low, "ci_high": high,
-               "mean": float(per_run.mean()), "std": float(per_run.std()),
+               "mean": float(finite.mean()), "std": float(finite.std()),
                "train_seconds": seconds, "compile_seconds": 0.0}
         print(json.dumps(row), file=sys.stderr, flush=True)
         rows.append(row)
-        returns.setdefault("snes", {})[arm] = per_run.tolist()
+        returns.setdefault("snes", {})[arm] = [float(v) if np.isfinite(v) else None
+                                               for v in per_run]
     return rows, returns
 
 
@@ -520,7 +528,12 @@ def _section_table(results: dict, reference: dict[tuple[str, str], dict], name: 
             counts = [(arm, by_key[(row_id, algorithm, arm)]["generations"])
                       for arm in ("synthetic", "real") if (row_id, algorithm, arm) in by_key]
             steps = ", ".join(f"{arm}: {n:,} generation{'s' * (n != 1)}" for arm, n in counts)
-            description += f" ({steps})"
+            diverged = [f"{by_key[(row_id, algorithm, arm)]['diverged']} of "
+                        f"{by_key[(row_id, algorithm, arm)]['runs']} {arm} runs diverged (the "
+                        "search's standard deviation overflowed) and are left out"
+                        for arm in ("synthetic", "real") if (row_id, algorithm, arm) in by_key
+                        and by_key[(row_id, algorithm, arm)].get("diverged")]
+            description += f" ({'; '.join([steps, *diverged])})"
         cells = " | ".join(interval_cell(r) for r in (synthetic, real, ref_synthetic, ref_real))
         lines.append(f"| {description} | {algorithm} | {cells} |")
         if synthetic and ref_synthetic and synthetic["ci_high"] < ref_synthetic["ci_low"]:
