@@ -256,12 +256,12 @@ def env_section(name, env_id, results):
         lines += [f"Meta-learned in {len(stages)} stages, each after the first from the one "
                   f"before (`init_environment`; `python experiments/metalearn_classic_control.py "
                   f"--only {name}` runs them in turn and ships the last):", ""]
+        total = 0.0
         for path, folder in stages:
             stage = json.loads((folder / "summary.json").read_text())
             lines.append(f"- {_run_description(path, stage)} "
                          + _wall_time(stage, _read_log(folder / "log.jsonl")))
-        total = sum(json.loads((folder / "summary.json").read_text())["wall_seconds"]
-                    for _, folder in stages)
+            total += stage["wall_seconds"]
         lines += ["", f"Wall time of the stages together: **{total / 60:.1f} min**.", ""]
     command = reward_scale_command(name)
     if command is not None:

@@ -141,21 +141,16 @@ def test_committed_pendulum_policy_configs_build(monkeypatch):
         assert jax.tree.structure(warm.template) == jax.tree.structure(shipped)
 
 
-def test_committed_mountaincar_continuous_policy_config_builds(monkeypatch):
+@pytest.mark.parametrize("folder, name, objective", [
+    ("mountaincar_continuous_policy", "true_critic", TrueCriticReturn),
+    ("mountaincar_policy", "argmax", OptimalPolicyReturn),
+])
+def test_committed_mountaincar_policy_configs_build(monkeypatch, folder, name, objective):
     root = Path(__file__).parent.parent
     monkeypatch.chdir(root)  # init_environment paths are relative to the repository
-    folder = root / "experiments" / "configs" / "mountaincar_continuous_policy"
-    assert {p.stem for p in folder.glob("*.yaml")} == {"true_critic"}
-    config = MetaLearnConfig.from_file(folder / "true_critic.yaml")
-    objective = build_learner(config).inner_loop.objective
-    assert type(objective) is TrueCriticReturn
-    assert (objective.activation, objective.num_actors) == ("tanh", 4)
-
-
-def test_committed_mountaincar_policy_config_builds(monkeypatch):
-    root = Path(__file__).parent.parent
-    monkeypatch.chdir(root)  # init_environment paths are relative to the repository
-    folder = root / "experiments" / "configs" / "mountaincar_policy"
-    assert {p.stem for p in folder.glob("*.yaml")} == {"argmax"}
-    config = MetaLearnConfig.from_file(folder / "argmax.yaml")
-    assert type(build_learner(config).inner_loop.objective) is OptimalPolicyReturn
+    folder = root / "experiments" / "configs" / folder
+    assert {p.stem for p in folder.glob("*.yaml")} == {name}
+    built = build_learner(MetaLearnConfig.from_file(folder / f"{name}.yaml")).inner_loop.objective
+    assert type(built) is objective
+    if objective is TrueCriticReturn:
+        assert (built.activation, built.num_actors) == ("tanh", 4)
