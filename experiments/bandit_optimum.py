@@ -26,7 +26,7 @@ import jax
 import numpy as np
 
 # experiments/metalearn_classic_control.py: the checkpoint each environment ships.
-from metalearn_classic_control import shipped_checkpoint
+from metalearn_classic_control import ENV_IDS, shipped_checkpoint
 
 from synthax.checkpoints import import_from_wheel, load_environment, read_header
 from synthax.checkpoints.io import atomic_write_text
@@ -36,8 +36,6 @@ from synthax.evaluation import evaluate, optimal_bandit_policy
 from synthax.parallel import restart_with_cpu_devices
 
 ROOT = Path(__file__).resolve().parent.parent
-ENV_IDS = {"CartPole-v1": "cartpole", "Acrobot-v1": "acrobot", "MountainCar-v0": "mountaincar",
-           "MountainCarContinuous-v0": "mountaincar_continuous", "Pendulum-v1": "pendulum"}
 OUT = ROOT / "experiments" / "results" / "bandit_optimum.json"
 
 
@@ -59,7 +57,7 @@ def main():
     args = parser.parse_args()
     enable_compilation_cache()
     rows = []
-    for env_id, name in ENV_IDS.items():
+    for name, env_id in ENV_IDS.items():
         real = make(env_id)
         path = shipped_checkpoint(name)
         arms = {}

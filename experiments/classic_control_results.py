@@ -25,6 +25,7 @@ import numpy as np
 
 # experiments/metalearn_classic_control.py: each shipped environment's stages and checkpoint.
 from metalearn_classic_control import (
+    ENV_IDS,
     reward_scale_command,
     shipped_checkpoint,
     shipped_run,
@@ -40,8 +41,6 @@ from synthax.parallel import population_sharding, restart_with_cpu_devices
 from synthax.plotting import plot_meta_training
 
 ROOT = Path(__file__).resolve().parent.parent
-CONFIGS = {"cartpole": "CartPole-v1", "acrobot": "Acrobot-v1", "mountaincar": "MountainCar-v0",
-           "mountaincar_continuous": "MountainCarContinuous-v0", "pendulum": "Pendulum-v1"}
 # Liesen et al. (2024), as its README reports them: IQM over 20
 # random-hyperparameter runs of 10k steps on synthetic-gymnax's environments. Reported, not run.
 PEER_REPORTED = {
@@ -390,7 +389,7 @@ def peer_comparison(evaluated: dict[str, dict]) -> list[str]:
                   "| env | synthetic-gymnax | synthax | synthetic-gymnax's agent trainings per "
                   "member | synthax's |",
                   "|---|---|---|---|---|"]
-        names = {env_id: name for name, env_id in CONFIGS.items()}
+        names = {env_id: name for name, env_id in ENV_IDS.items()}
         for env_id in sorted({b.split(" ")[0] for b in below + within}):
             scales, trainings = [], 0
             for _, folder in stage_runs(names[env_id]):  # every stage, in order
@@ -743,7 +742,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--synthetic-gymnax", type=Path, default=None,
                         help="synthetic-gymnax 0.0.1 wheel (adds its imported environments)")
-    parser.add_argument("--only", nargs="+", choices=list(CONFIGS), default=list(CONFIGS))
+    parser.add_argument("--only", nargs="+", choices=list(ENV_IDS), default=list(ENV_IDS))
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--episodes", type=int, default=50)
     parser.add_argument("--force", action="store_true", help="re-evaluate cached results")
@@ -773,7 +772,7 @@ def main():
         "",
     ]
     evaluated = {}
-    for name, env_id in CONFIGS.items():
+    for name, env_id in ENV_IDS.items():
         done = (shipped_run(name)[1] / "summary.json").exists()
         cached = ROOT / "experiments" / "results" / "classic_control" / env_id / "results.json"
         results = None

@@ -27,7 +27,10 @@ from synthax.meta.run import run_metalearning
 from synthax.parallel import restart_with_cpu_devices
 
 ROOT = Path(__file__).resolve().parent.parent
-CONFIGS = ["cartpole", "acrobot", "mountaincar", "mountaincar_continuous", "pendulum"]
+# The shipped environments: config name (`experiments/configs/<name>.yaml`) -> real env id.
+ENV_IDS = {"cartpole": "CartPole-v1", "acrobot": "Acrobot-v1", "mountaincar": "MountainCar-v0",
+           "mountaincar_continuous": "MountainCarContinuous-v0", "pendulum": "Pendulum-v1"}
+CONFIGS = list(ENV_IDS)
 # Per environment, (config under experiments/configs/, run folder under experiments/runs/) in
 # order; the last stage's environment (its reward rescaled, with REWARD_SCALE) is shipped.
 # Pendulum-v1: the argmax policy's return, then actors on the bandit's reward as the exact critic

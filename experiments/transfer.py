@@ -57,6 +57,9 @@ import jax.numpy as jnp
 import numpy as np
 from jax.flatten_util import ravel_pytree
 
+# experiments/metalearn_classic_control.py: the shipped environments' env ids and configs.
+from metalearn_classic_control import ENV_IDS
+
 from synthax.agents import INNER_LOOP, agent_class
 from synthax.agents.networks import DeterministicActor
 from synthax.checkpoints import load_environment, shipped_path
@@ -69,8 +72,7 @@ from synthax.nn import mlp
 from synthax.parallel import population_sharding, restart_with_cpu_devices
 
 ROOT = Path(__file__).resolve().parent.parent
-CONFIGS = {"CartPole-v1": "cartpole", "Acrobot-v1": "acrobot", "MountainCar-v0": "mountaincar",
-           "MountainCarContinuous-v0": "mountaincar_continuous", "Pendulum-v1": "pendulum"}
+CONFIGS = {env_id: name for name, env_id in ENV_IDS.items()}  # env id -> config name
 COMMAND = "SYNTHAX_CPU_DEVICES=1 python experiments/transfer.py"
 RUNS, EPISODES, SEED = 20, 50, 0
 
