@@ -126,11 +126,13 @@ def test_committed_pendulum_policy_configs_build(monkeypatch):
     folder = root / "experiments" / "configs" / "pendulum_policy"
     configs = {p.stem: MetaLearnConfig.from_file(p) for p in sorted(folder.glob("*.yaml"))}
     assert set(configs) == {"stage1", "continue", "stage2", "argmax", "true_critic",
-                            "true_critic_from_argmax", "true_critic_actors", "true_critic_unscaled"}
+                            "true_critic_from_argmax", "true_critic_actors",
+                            "true_critic_actors_900", "true_critic_unscaled"}
     for name, objective in (("stage1", OptimalPolicyReturn), ("argmax", OptimalPolicyReturn),
                             ("true_critic", TrueCriticReturn),
                             ("true_critic_from_argmax", TrueCriticReturn),
                             ("true_critic_actors", TrueCriticReturn),
+                            ("true_critic_actors_900", TrueCriticReturn),
                             ("true_critic_unscaled", TrueCriticReturn)):
         assert type(build_learner(configs[name]).inner_loop.objective) is objective
     shipped = load_environment(root / "experiments/runs/Pendulum-v1-policy/env.eqx",
