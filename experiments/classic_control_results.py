@@ -246,20 +246,21 @@ def env_section(name, env_id, results):
                       "real environment:", ""]
             lines += table(env_id, config.agents, results) + [""]
         return lines
-    summary = json.loads(summary_path.read_text())
-    records = _read_log(run / "log.jsonl")
+    stages = stage_runs(name)
+    # Each stage's summary and log, read once; the last stage is the shipped run.
+    read = {folder: (json.loads((folder / "summary.json").read_text()),
+                     _read_log(folder / "log.jsonl")) for _, folder in stages}
+    summary, records = read[run]
     image = ROOT / "docs" / "images" / f"meta_training_{env_id}.png"
     plot_meta_training(run / "log.jsonl", image, title=f"Synthetic-{env_id}: meta-training")
-    stages = stage_runs(name)
     if len(stages) > 1:
         lines += [f"Meta-learned in {len(stages)} stages, each after the first from the one "
                   f"before (`init_environment`; `python experiments/metalearn_classic_control.py "
                   f"--only {name}` runs them in turn and ships the last):", ""]
         total = 0.0
         for path, folder in stages:
-            stage = json.loads((folder / "summary.json").read_text())
-            lines.append(f"- {_run_description(path, stage)} "
-                         + _wall_time(stage, _read_log(folder / "log.jsonl")))
+            stage, log = read[folder]
+            lines.append(f"- {_run_description(path, stage)} " + _wall_time(stage, log))
             total += stage["wall_seconds"]
         lines += ["", f"Wall time of the stages together: **{total / 60:.1f} min**.", ""]
     command = reward_scale_command(name)
@@ -285,10 +286,9 @@ def env_section(name, env_id, results):
     lines += table(env_id, agents, results)
     lines += [""] + superseded_lines(name, env_id, agents, results)
     first = ROOT / "experiments" / "runs" / env_id  # the earlier runs compare with this one
-    if first in [folder for _, folder in stages]:
-        first_summary = json.loads((first / "summary.json").read_text())
-        lines += earlier_run_lines(env_id, first_summary["generations"],
-                                   _read_log(first / "log.jsonl"))
+    if first in read:
+        first_summary, first_log = read[first]
+        lines += earlier_run_lines(env_id, first_summary["generations"], first_log)
     lines += [f"![meta-training curve](images/{image.name})", ""]
     return lines
 

@@ -527,14 +527,14 @@ def _section_table(results: dict, reference: dict[tuple[str, str], dict], name: 
         ref_real = reference.get((algorithm, "real"))
         description = (synthetic or real)["description"]
         if algorithm == "snes":
-            counts = [(arm, by_key[(row_id, algorithm, arm)]["generations"])
-                      for arm in ("synthetic", "real") if (row_id, algorithm, arm) in by_key]
-            steps = ", ".join(f"{arm}: {n:,} generation{'s' * (n != 1)}" for arm, n in counts)
-            diverged = [f"{by_key[(row_id, algorithm, arm)]['diverged']} of "
-                        f"{by_key[(row_id, algorithm, arm)]['runs']} {arm} runs diverged (the "
-                        "search's standard deviation overflowed) and are left out"
-                        for arm in ("synthetic", "real") if (row_id, algorithm, arm) in by_key
-                        and by_key[(row_id, algorithm, arm)].get("diverged")]
+            measured = [(arm, row) for arm, row in (("synthetic", synthetic), ("real", real))
+                        if row]
+            steps = ", ".join(f"{arm}: {row['generations']:,} "
+                              f"generation{'s' * (row['generations'] != 1)}"
+                              for arm, row in measured)
+            diverged = [f"{row['diverged']} of {row['runs']} {arm} runs diverged (the search's "
+                        "standard deviation overflowed) and are left out"
+                        for arm, row in measured if row.get("diverged")]
             description += f" ({'; '.join([steps, *diverged])})"
         cells = " | ".join(interval_cell(r) for r in (synthetic, real, ref_synthetic, ref_real))
         lines.append(f"| {description} | {algorithm} | {cells} |")
