@@ -19,6 +19,7 @@ from .fitness import (
     OptimalPolicyReturn as OptimalPolicyReturn,
     StepsToSolve as StepsToSolve,
     TrueCriticReturn as TrueCriticReturn,
+    WeightedSum as WeightedSum,
     train_and_evaluate as train_and_evaluate,
 )
 from .inner_loop import InnerLoop as InnerLoop, with_hyperparameters as with_hyperparameters

@@ -12,7 +12,9 @@ import yaml
 
 ENVIRONMENTS = ("bandit", "mdp", "reward_network")
 OBJECTIVES = ("final_return", "area_under_curve", "steps_to_solve", "optimal_policy_return",
-              "true_critic_return")
+              "true_critic_return", "final_and_true_critic_return")
+# The objectives that score a bandit's reward with an actor on its exact critic (Box actions).
+TRUE_CRITIC_OBJECTIVES = ("true_critic_return", "final_and_true_critic_return")
 
 
 class ConfigError(ValueError):
@@ -130,7 +132,11 @@ class MetaLearnConfig:
       [`OptimalPolicyReturn`][synthax.meta.OptimalPolicyReturn]) or, for a bandit with `Box`
       actions, `"true_critic_return"` (the real return of an actor trained on the bandit's reward
       as its exact critic, [`TrueCriticReturn`][synthax.meta.TrueCriticReturn]), with
-      `objective_kwargs` for its class.
+      `objective_kwargs` for its class, or `"final_and_true_critic_return"`, the weighted mean
+      of the two real returns ([`WeightedSum`][synthax.meta.WeightedSum]: `final_return` of the
+      agents, weight `1 - true_critic_weight`, and `true_critic_return`, weight
+      `true_critic_weight`; `objective_kwargs: {true_critic_weight: 0.5, ...}`, the rest for
+      `TrueCriticReturn`).
     - `init_environment`: `None` (the networks' default initialisation from `seed`), or the path
       of an environment checkpoint (an earlier run's `env.eqx`, or any file
       [`save_environment`][synthax.checkpoints.save_environment] wrote) for the same `env_id`
@@ -265,7 +271,7 @@ class MetaLearnConfig:
         if self.environment == "reward_network" and "variant" not in self.environment_kwargs:
             raise ConfigError("config field environment_kwargs needs a variant for a "
                               "reward_network (synthax.envs.reward_network.VARIANTS)")
-        if (self.objective in ("optimal_policy_return", "true_critic_return")
+        if (self.objective in ("optimal_policy_return", *TRUE_CRITIC_OBJECTIVES)
                 and self.environment != "bandit"):
             raise ConfigError(f"config field objective: {self.objective!r} scores a "
                               f"bandit; environment is {self.environment!r}")
@@ -312,8 +318,17 @@ class MetaLearnConfig:
             OptimalPolicyReturn,
             StepsToSolve,
             TrueCriticReturn,
+            WeightedSum,
         )
 
+        if self.objective == "final_and_true_critic_return":
+            kwargs = dict(self.objective_kwargs)
+            weight = kwargs.pop("true_critic_weight", 0.5)
+            if not (isinstance(weight, (int, float)) and 0 <= weight <= 1):
+                raise ValueError(f"true_critic_weight must be a number in [0, 1], got "
+                                 f"{weight!r}")
+            return WeightedSum((FinalReturn(), TrueCriticReturn(**kwargs)),
+                               (1.0 - weight, float(weight)))
         cls = {"final_return": FinalReturn, "area_under_curve": AreaUnderCurve,
                "steps_to_solve": StepsToSolve, "optimal_policy_return": OptimalPolicyReturn,
                "true_critic_return": TrueCriticReturn}[self.objective]

@@ -6,7 +6,8 @@ Ferreira et al. (2022), arXiv:2202.02790, Section 4, also score how *fast* the a
 real task (`StepsToSolve`); the area under the real learning curve (`AreaUnderCurve`) is the
 smooth version of that. `OptimalPolicyReturn` scores a contextual bandit without training an
 agent: the real return of the policy its reward network asks for; `TrueCriticReturn`, the real
-return of an actor trained on the bandit's reward as its exact critic.
+return of an actor trained on the bandit's reward as its exact critic. `WeightedSum` adds several
+of them up, e.g. agents' returns and the true critic's.
 """
 
 import math
@@ -288,3 +289,44 @@ class TrueCriticReturn(eqx.Module):
         mu = eqx.combine(params, static)
         returns = evaluate(lambda obs, key: mu(obs), real_env, k_eval, num_eval_episodes).returns
         return jnp.mean(returns)
+
+
+class WeightedSum(eqx.Module):
+    """Objective: the weighted sum `sum_i weights[i] * objectives[i](...)` of other objectives
+    that share the call signature (any of the above, or your own), each called with its own key
+    split from the one given; higher is better.
+
+    With objectives in the same units, e.g. `FinalReturn` and `TrueCriticReturn` (both real
+    returns), weights summing to 1 give a weighted mean: the search then keeps what both score,
+    such as agents of one algorithm learning from the environment while a DDPG-like actor on its
+    exact critic still does. The agent drawn for a rollout (`num_rollouts`) is passed to every
+    objective; objectives that train no agent ignore it. A linear scalarisation of several
+    objectives (Miettinen, *Nonlinear Multiobjective Optimization*, 1999, Section 3.1).
+
+    **Fields:** `objectives`, a non-empty tuple of objective modules; `weights` (static), one
+    finite float per objective.
+
+    **Call:** as [`FinalReturn`][synthax.meta.FinalReturn].
+
+    **Raises:** `ValueError` if `objectives` is empty or `weights` is not one finite number per
+    objective.
+    """
+
+    objectives: tuple[eqx.Module, ...]
+    weights: tuple[float, ...] = eqx.field(static=True)
+
+    def __check_init__(self):
+        if not self.objectives:
+            raise ValueError("objectives must hold at least one objective")
+        if len(self.weights) != len(self.objectives):
+            raise ValueError(f"weights must give one number per objective "
+                             f"({len(self.objectives)}), got {self.weights!r}")
+        if not all(isinstance(w, (int, float)) and math.isfinite(w) for w in self.weights):
+            raise ValueError(f"weights must be finite numbers, got {self.weights!r}")
+
+    def __call__(self, agent: AbstractAgent | None, train_env: AbstractEnvironment,
+                 real_env: AbstractEnvironment, key: PRNGKeyArray,
+                 num_eval_episodes: int) -> Float[Array, ""]:
+        keys = jax.random.split(key, len(self.objectives))
+        return sum(weight * objective(agent, train_env, real_env, k, num_eval_episodes)
+                   for weight, objective, k in zip(self.weights, self.objectives, keys))

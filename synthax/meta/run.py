@@ -55,7 +55,7 @@ from synthax.envs import (
 from synthax.parallel import device_description, population_sharding
 from synthax.plotting import plot_meta_training
 
-from .config import ConfigError, MetaLearnConfig
+from .config import TRUE_CRITIC_OBJECTIVES, ConfigError, MetaLearnConfig
 from .inner_loop import InnerLoop
 from .learner import MetaLearner, MetaState
 
@@ -176,8 +176,8 @@ def _default_template(config: MetaLearnConfig, real_env: AbstractEnvironment):
 
 def _build_learner(config: MetaLearnConfig, devices: Any = None) -> MetaLearner:
     real_env = make(config.env_id, **config.env_kwargs)
-    if config.objective == "true_critic_return" and real_env.is_discrete:
-        raise ConfigError(f"config field objective: 'true_critic_return' needs Box actions; "
+    if config.objective in TRUE_CRITIC_OBJECTIVES and real_env.is_discrete:
+        raise ConfigError(f"config field objective: {config.objective!r} needs Box actions; "
                           f"{config.env_id}'s are discrete (use optimal_policy_return)")
     return MetaLearner(
         real_env,
