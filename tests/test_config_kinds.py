@@ -19,6 +19,7 @@ from synthax.envs import RewardNetwork, SyntheticMDP
 from synthax.meta import (
     AreaUnderCurve,
     ConfigError,
+    FinalReturn,
     MetaLearnConfig,
     OptimalPolicyReturn,
     StepsToSolve,
@@ -127,7 +128,8 @@ def test_committed_pendulum_policy_configs_build(monkeypatch):
     configs = {p.stem: MetaLearnConfig.from_file(p) for p in sorted(folder.glob("*.yaml"))}
     assert set(configs) == {"stage1", "continue", "stage2", "argmax", "true_critic",
                             "true_critic_from_argmax", "true_critic_actors",
-                            "true_critic_actors_900", "true_critic_unscaled"}
+                            "true_critic_actors_900", "true_critic_unscaled", "ppo_finish",
+                            "ppo_true_critic"}
     for name, objective in (("stage1", OptimalPolicyReturn), ("argmax", OptimalPolicyReturn),
                             ("true_critic", TrueCriticReturn),
                             ("true_critic_from_argmax", TrueCriticReturn),
@@ -135,6 +137,10 @@ def test_committed_pendulum_policy_configs_build(monkeypatch):
                             ("true_critic_actors_900", TrueCriticReturn),
                             ("true_critic_unscaled", TrueCriticReturn)):
         assert type(build_learner(configs[name]).inner_loop.objective) is objective
+    # The finishing stages: PPO agents, then PPO agents and the true critic.
+    assert type(build_learner(configs["ppo_finish"]).inner_loop.objective) is FinalReturn
+    both = build_learner(configs["ppo_true_critic"]).inner_loop.objective
+    assert [type(o) for o in both.objectives] == [FinalReturn, TrueCriticReturn]
     shipped = load_environment(root / "experiments/runs/Pendulum-v1-policy/env.eqx",
                                "Pendulum-v1")
     for name in ("continue", "stage2"):
