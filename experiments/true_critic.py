@@ -34,7 +34,8 @@ ROOT = Path(__file__).resolve().parent.parent
 ENV_ID = "Pendulum-v1"
 RUNS = ["Pendulum-v1", "Pendulum-v1-policy", "Pendulum-v1-policy-stage2", "Pendulum-v1-argmax",
         "Pendulum-v1-true-critic", "Pendulum-v1-true-critic-from-argmax",
-        "Pendulum-v1-true-critic-actors", "Pendulum-v1-true-critic-unscaled"]
+        "Pendulum-v1-true-critic-actors", "Pendulum-v1-true-critic-unscaled",
+        "Pendulum-v1-ppo-finish", "Pendulum-v1-ppo-true-critic"]
 STEPS = (200, 1000)
 SEEDS, EPISODES = 4, 16
 OUT = ROOT / "experiments" / "results" / "true_critic.json"
