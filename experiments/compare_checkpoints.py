@@ -3,7 +3,9 @@
 Trains `--runs` random-hyperparameter agents per algorithm for 10k steps on each checkpoint
 (the same draws and seeds on each: `synthax.meta.compare_environments`), evaluates each agent on
 `--episodes` real episodes, and writes the IQM with its 95% interval per algorithm and checkpoint
-to `--out` (JSON), without the real-environment arm that `synthax evaluate` adds. It decides
+to `--out` (JSON; with each run's return and hyperparameter draw,
+`synthax.meta.hyperparameter_draws`), without the real-environment arm that `synthax evaluate`
+adds. It decides
 between a meta-learning stage's input and its result on a seed other than the results page's
 (seed 0), so that the page's evaluation stays a held-out one.
 
@@ -23,7 +25,12 @@ from synthax.checkpoints import load_environment
 from synthax.checkpoints.io import atomic_write_text
 from synthax.compilation_cache import enable_compilation_cache
 from synthax.envs import make
-from synthax.meta import MetaLearnConfig, compare_environments, interval_cell
+from synthax.meta import (
+    MetaLearnConfig,
+    compare_environments,
+    hyperparameter_draws,
+    interval_cell,
+)
 from synthax.parallel import population_sharding, restart_with_cpu_devices
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -62,7 +69,9 @@ def main():
         seed=args.seed, on_row=show, sharding=population_sharding(args.runs))
     result = {"env_id": config.env_id, "config": str(args.config), "runs": args.runs,
               "episodes": args.episodes, "seed": args.seed,
-              "wall_seconds": time.perf_counter() - t0, "rows": rows, "returns": returns}
+              "wall_seconds": time.perf_counter() - t0, "rows": rows, "returns": returns,
+              "hyperparameters": hyperparameter_draws(tuple(config.agents), config.agent_kwargs,
+                                                      args.runs, args.seed)}
     atomic_write_text(args.out, json.dumps(result, indent=2) + "\n")
     print(args.out)
 

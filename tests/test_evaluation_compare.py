@@ -88,3 +88,29 @@ def test_plot_meta_training(tmp_path):
     (tmp_path / "empty").mkdir()
     (tmp_path / "empty" / "log.jsonl").write_text("")
     assert CliRunner().invoke(app, ["plot", str(tmp_path / "empty")]).exit_code != 0
+
+
+def test_hyperparameter_draws_are_those_compare_environments_trains():
+    from synthax.agents import make_agent
+    from synthax.agents.hyperparameters import SEARCH_SPACES, sample_from
+    from synthax.meta import InnerLoop, hyperparameter_draws
+
+    draws = hyperparameter_draws(("ppo", "dqn"), {"ppo": dict(TINY_PPO)}, num_runs=4, seed=3)
+    assert list(draws) == ["ppo", "dqn"] and all(len(d) == 4 for d in draws.values())
+    # compare_environments' keys: algorithm `index` folds into the seed, one split per run,
+    # and each run's first split key draws its hyperparameters (InnerLoop.evaluate).
+    for index, name in enumerate(("ppo", "dqn")):
+        keys = jax.random.split(jax.random.fold_in(jax.random.PRNGKey(3), index), 4)
+        for run, key in zip(draws[name], keys):
+            expected = sample_from(SEARCH_SPACES[name], jax.random.split(key)[0])
+            assert run.keys() == expected.keys()
+            assert all(np.float32(run[k]) == np.float32(expected[k]) for k in run)
+    # Values read as the search space writes them (1e-4, not float32's 9.99e-05).
+    assert all(d["learning_rate"] in SEARCH_SPACES["dqn"]["learning_rate"]
+               and isinstance(d["double_q"], bool) for d in draws["dqn"])
+    assert len({tuple(d.values()) for d in draws["ppo"]}) > 1  # each run its own draw
+    assert hyperparameter_draws(("ppo",), None, 4, 3)["ppo"] == draws["ppo"]  # sizes don't matter
+    fixed = InnerLoop(make_agent("ppo", **TINY_PPO))  # no random hyperparameters: nothing drawn
+    assert fixed.drawn_hyperparameters(0, jax.random.PRNGKey(0), 2) == [{}, {}]
+    with pytest.raises(ValueError, match="num_runs must be >= 1, got 0"):
+        hyperparameter_draws(("ppo",), num_runs=0)

@@ -3,6 +3,7 @@
 from .compare import (
     compare_environments as compare_environments,
     default_algorithms as default_algorithms,
+    hyperparameter_draws as hyperparameter_draws,
     interval_cell as interval_cell,
     markdown_table as markdown_table,
     write_results as write_results,

@@ -82,13 +82,10 @@ def compare_environments(
     if not arms:
         raise ValueError("arms is empty; pass at least one training environment")
     algorithms = tuple(algorithms or default_algorithms(real_env))
-    agent_kwargs = agent_kwargs or {}
-    agents = [make_agent(name, **{**INNER_LOOP[name], **agent_kwargs.get(name, {})})
-              for name in algorithms]
-    loop = InnerLoop(agents, random_hyperparameters=True)
+    loop = _inner_loop(algorithms, agent_kwargs)
     rows, returns = [], {}
     for index, name in enumerate(algorithms):
-        key = jax.random.fold_in(jax.random.PRNGKey(seed), index)
+        key = _algorithm_key(seed, index)
         returns[name] = {}
         for arm, train_env in arms.items():
             run = eqx.filter_jit(
@@ -115,6 +112,40 @@ def compare_environments(
             if on_row is not None:
                 on_row(row)
     return rows, returns
+
+
+def _inner_loop(algorithms: tuple[str, ...],
+                agent_kwargs: dict[str, dict[str, Any]] | None) -> InnerLoop:
+    """The random-hyperparameter inner loop `compare_environments` trains `algorithms` with."""
+    agent_kwargs = agent_kwargs or {}
+    agents = [make_agent(name, **{**INNER_LOOP[name], **agent_kwargs.get(name, {})})
+              for name in algorithms]
+    return InnerLoop(agents, random_hyperparameters=True)
+
+
+def _algorithm_key(seed: int, index: int) -> jax.Array:
+    """The key of algorithm `index`'s runs in `compare_environments(seed=seed)`."""
+    return jax.random.fold_in(jax.random.PRNGKey(seed), index)
+
+
+def hyperparameter_draws(
+    algorithms: tuple[str, ...],
+    agent_kwargs: dict[str, dict[str, Any]] | None = None,
+    num_runs: int = 20,
+    seed: int = 0,
+) -> dict[str, list[dict[str, float]]]:
+    """The hyperparameters that `compare_environments` with the same `algorithms`,
+    `agent_kwargs`, `num_runs` and `seed` draws: per algorithm, one `{field: value}` per run, in
+    the order of its `returns`, so that a run's return can be read beside its draw (e.g. which
+    learning rates fail). Draws nothing but the hyperparameters; trains no agent.
+
+    **Raises:** `ValueError` for `num_runs < 1`; `KeyError` for an unknown algorithm.
+    """
+    if num_runs < 1:
+        raise ValueError(f"num_runs must be >= 1, got {num_runs}")
+    loop = _inner_loop(tuple(algorithms), agent_kwargs)
+    return {name: loop.drawn_hyperparameters(index, _algorithm_key(seed, index), num_runs)
+            for index, name in enumerate(algorithms)}
 
 
 def interval_cell(row: dict[str, Any] | None) -> str:

@@ -13,6 +13,7 @@ from typing import Any
 import equinox as eqx
 import jax
 import jax.numpy as jnp
+import numpy as np
 from jaxtyping import Array, Float, Int, PRNGKeyArray
 
 from synthax.agents import AGENTS, SEARCH_SPACES, AbstractAgent, SearchSpace, sample_from
@@ -56,6 +57,17 @@ def with_hyperparameters(agent: AbstractAgent, values: dict[str, Any]) -> Abstra
         agent,
         [jnp.asarray(values[n], getattr(agent, n).dtype) for n in names],
     )
+
+
+def _python_value(value: Any) -> bool | int | float:
+    """A drawn hyperparameter (an array scalar) as a Python value; a float as the shortest
+    decimal that reads back as the same float32."""
+    value = np.asarray(value)
+    if value.dtype == np.bool_:
+        return bool(value)
+    if np.issubdtype(value.dtype, np.integer):
+        return int(value)
+    return float(str(np.float32(value)))
 
 
 class InnerLoop(eqx.Module):
@@ -162,6 +174,18 @@ class InnerLoop(eqx.Module):
             return self.agents[index], key
         k_hyper, key = jax.random.split(key)
         return self.agent(index, k_hyper), key
+
+    def drawn_hyperparameters(self, index: int, key: PRNGKeyArray,
+                              num_seeds: int) -> list[dict[str, float]]:
+        """The searched hyperparameters of the `num_seeds` agents that `evaluate(index, env,
+        real_env, key, num_seeds, ...)` trains, in its order: one `{field: value}` per agent
+        (Python `bool`, `int`, or `float` written as its float32 value's shortest form, `1e-4`
+        rather than `9.99e-05`), empty without random hyperparameters. Not traceable (reads
+        values)."""
+        space = self.search_spaces[index] if self.random_hyperparameters else ()
+        names = [n for names, _ in space for n in ((names,) if isinstance(names, str) else names)]
+        agents = [self._draw(index, k)[0] for k in jax.random.split(key, num_seeds)]
+        return [{n: _python_value(getattr(agent, n)) for n in names} for agent in agents]
 
     def algorithm_index(self, generation: Int[Array, ""]) -> Int[Array, ""]:
         """The algorithm trained in `generation` under round-robin: `generation % len(agents)`."""
