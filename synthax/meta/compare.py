@@ -133,7 +133,7 @@ def hyperparameter_draws(
     agent_kwargs: dict[str, dict[str, Any]] | None = None,
     num_runs: int = 20,
     seed: int = 0,
-) -> dict[str, list[dict[str, float]]]:
+) -> dict[str, list[dict[str, bool | int | float]]]:
     """The hyperparameters that `compare_environments` with the same `algorithms`,
     `agent_kwargs`, `num_runs` and `seed` draws: per algorithm, one `{field: value}` per run, in
     the order of its `returns`, so that a run's return can be read beside its draw (e.g. which

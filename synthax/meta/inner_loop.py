@@ -176,7 +176,7 @@ class InnerLoop(eqx.Module):
         return self.agent(index, k_hyper), key
 
     def drawn_hyperparameters(self, index: int, key: PRNGKeyArray,
-                              num_seeds: int) -> list[dict[str, float]]:
+                              num_seeds: int) -> list[dict[str, bool | int | float]]:
         """The searched hyperparameters of the `num_seeds` agents that `evaluate(index, env,
         real_env, key, num_seeds, ...)` trains, in its order: one `{field: value}` per agent
         (Python `bool`, `int`, or `float` written as its float32 value's shortest form, `1e-4`
