@@ -59,15 +59,11 @@ def with_hyperparameters(agent: AbstractAgent, values: dict[str, Any]) -> Abstra
     )
 
 
-def _python_value(value: Any) -> bool | int | float:
-    """A drawn hyperparameter (an array scalar) as a Python value; a float as the shortest
-    decimal that reads back as the same float32."""
-    value = np.asarray(value)
-    if value.dtype == np.bool_:
-        return bool(value)
-    if np.issubdtype(value.dtype, np.integer):
-        return int(value)
-    return float(str(np.float32(value)))
+def _listed_value(drawn: Any, values: tuple) -> bool | int | float:
+    """The entry of a search space's `values` that `drawn` (its array-cast draw, e.g. float32
+    9.99e-05) came from (`1e-4`), as the space writes it."""
+    distances = np.abs(np.asarray(values, np.float64) - np.asarray(drawn, np.float64))
+    return values[int(np.argmin(distances))]
 
 
 class InnerLoop(eqx.Module):
@@ -178,14 +174,15 @@ class InnerLoop(eqx.Module):
     def drawn_hyperparameters(self, index: int, key: PRNGKeyArray,
                               num_seeds: int) -> list[dict[str, bool | int | float]]:
         """The searched hyperparameters of the `num_seeds` agents that `evaluate(index, env,
-        real_env, key, num_seeds, ...)` trains, in its order: one `{field: value}` per agent
-        (Python `bool`, `int`, or `float` written as its float32 value's shortest form, `1e-4`
-        rather than `9.99e-05`), empty without random hyperparameters. Not traceable (reads
-        values)."""
+        real_env, key, num_seeds, ...)` trains, in its order: one `{field: value}` per agent,
+        each value the search space's own entry (`1e-4`, not float32's `9.99e-05`), empty
+        without random hyperparameters. Not traceable (reads values)."""
         space = self.search_spaces[index] if self.random_hyperparameters else ()
-        names = [n for names, _ in space for n in ((names,) if isinstance(names, str) else names)]
+        fields = [(n, values) for names, values in space
+                  for n in ((names,) if isinstance(names, str) else names)]
         agents = [self._draw(index, k)[0] for k in jax.random.split(key, num_seeds)]
-        return [{n: _python_value(getattr(agent, n)) for n in names} for agent in agents]
+        return [{n: _listed_value(getattr(agent, n), values) for n, values in fields}
+                for agent in agents]
 
     def algorithm_index(self, generation: Int[Array, ""]) -> Int[Array, ""]:
         """The algorithm trained in `generation` under round-robin: `generation % len(agents)`."""
