@@ -60,14 +60,23 @@ def test_agents_and_true_critic_score_a_population_together():
     population = jax.tree.map(lambda x: jnp.stack([x, x + 0.1]) if eqx.is_inexact_array(x)
                               else x, bandit)
     critic = TrueCriticReturn(steps=2, batch_size=4, hidden_size=8)
-    both = WeightedSum((FinalReturn(), critic), (0.5, 0.5))
-    inner = InnerLoop(make_agent("ppo", **TINY_PPO), objective=both)
     key = jax.random.PRNGKey(1)
-    scores = eqx.filter_jit(inner.population_fitness)(population, real, jnp.asarray(0), key, 2,
-                                                      2)
-    assert scores.shape == (2,) and bool(jnp.all(jnp.isfinite(scores)))
+
+    def scores(weights):
+        inner = InnerLoop(make_agent("ppo", **TINY_PPO),
+                          objective=WeightedSum((FinalReturn(), critic), weights))
+        return eqx.filter_jit(inner.population_fitness)(population, real, jnp.asarray(0), key,
+                                                        2, 2)
+
+    both = scores((0.5, 0.5))
+    assert both.shape == (2,) and bool(jnp.all(jnp.isfinite(both)))
     # Pendulum's returns are negative; so is their mean.
-    assert bool(jnp.all(scores < 0))
+    assert bool(jnp.all(both < 0))
+    # Each member's score is the weighted sum of what each objective alone gives it (the same
+    # agents, draws and keys), through num_rollouts and the population's vmap.
+    agents_only, critic_only = scores((1.0, 0.0)), scores((0.0, 1.0))
+    assert np.allclose(both, 0.5 * agents_only + 0.5 * critic_only, rtol=1e-5)
+    assert not np.allclose(agents_only, critic_only)
 
 
 def test_final_and_true_critic_return_config():
@@ -81,6 +90,8 @@ def test_final_and_true_critic_return_config():
     with pytest.raises(ConfigError, match=r"objective_kwargs: true_critic_weight must be a "
                                           r"number in \[0, 1\], got 2"):
         MetaLearnConfig(**base, objective_kwargs={"true_critic_weight": 2})
+    with pytest.raises(ConfigError, match="true_critic_weight must be a number in"):
+        MetaLearnConfig(**base, objective_kwargs={"true_critic_weight": True})
     with pytest.raises(ConfigError, match="objective_kwargs: steps must be an integer >= 1"):
         MetaLearnConfig(**base, objective_kwargs={"steps": 0})
     with pytest.raises(ConfigError, match="'final_and_true_critic_return' scores a bandit"):

@@ -324,7 +324,8 @@ class MetaLearnConfig:
         if self.objective == "final_and_true_critic_return":
             kwargs = dict(self.objective_kwargs)
             weight = kwargs.pop("true_critic_weight", 0.5)
-            if not (isinstance(weight, (int, float)) and 0 <= weight <= 1):
+            if not (isinstance(weight, (int, float)) and not isinstance(weight, bool)
+                    and 0 <= weight <= 1):
                 raise ValueError(f"true_critic_weight must be a number in [0, 1], got "
                                  f"{weight!r}")
             return WeightedSum((FinalReturn(), TrueCriticReturn(**kwargs)),
