@@ -5,9 +5,8 @@ Trains `--runs` random-hyperparameter agents per algorithm for 10k steps on each
 `--episodes` real episodes, and writes the IQM with its 95% interval per algorithm and checkpoint
 to `--out` (JSON; with each run's return and hyperparameter draw,
 `synthax.meta.hyperparameter_draws`), without the real-environment arm that `synthax evaluate`
-adds. It decides
-between a meta-learning stage's input and its result on a seed other than the results page's
-(seed 0), so that the page's evaluation stays a held-out one.
+adds. It decides between a meta-learning stage's input and its result on a seed other than the
+results page's (seed 0), so that the page's evaluation stays a held-out one.
 
     SYNTHAX_CPU_DEVICES=2 python experiments/compare_checkpoints.py \\
         --config experiments/configs/pendulum.yaml --seed 1 --out experiments/results/x.json \\
@@ -32,8 +31,6 @@ from synthax.meta import (
     interval_cell,
 )
 from synthax.parallel import population_sharding, restart_with_cpu_devices
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def main():
