@@ -129,7 +129,7 @@ def test_committed_pendulum_policy_configs_build(monkeypatch):
     assert set(configs) == {"stage1", "continue", "stage2", "argmax", "true_critic",
                             "true_critic_from_argmax", "true_critic_actors",
                             "true_critic_actors_900", "true_critic_unscaled", "ppo_finish",
-                            "ppo_true_critic"}
+                            "ppo_true_critic", "ppo_td3_finish"}
     for name, objective in (("stage1", OptimalPolicyReturn), ("argmax", OptimalPolicyReturn),
                             ("true_critic", TrueCriticReturn),
                             ("true_critic_from_argmax", TrueCriticReturn),
@@ -141,6 +141,7 @@ def test_committed_pendulum_policy_configs_build(monkeypatch):
     assert type(build_learner(configs["ppo_finish"]).inner_loop.objective) is FinalReturn
     both = build_learner(configs["ppo_true_critic"]).inner_loop.objective
     assert [type(o) for o in both.objectives] == [FinalReturn, TrueCriticReturn]
+    assert build_learner(configs["ppo_td3_finish"]).inner_loop.names == ("ppo", "td3")
     shipped = load_environment(root / "experiments/runs/Pendulum-v1-policy/env.eqx",
                                "Pendulum-v1")
     for name in ("continue", "stage2"):
@@ -152,13 +153,20 @@ def test_committed_pendulum_policy_configs_build(monkeypatch):
 @pytest.mark.parametrize("folder, name, objective", [
     ("mountaincar_continuous_policy", "true_critic", TrueCriticReturn),
     ("mountaincar_policy", "argmax", OptimalPolicyReturn),
+    ("mountaincar_policy", "dqn_finish", FinalReturn),
+    ("mountaincar_policy", "ppo_dqn_finish", FinalReturn),
 ])
 def test_committed_mountaincar_policy_configs_build(monkeypatch, folder, name, objective):
     root = Path(__file__).parent.parent
     monkeypatch.chdir(root)  # init_environment paths are relative to the repository
     folder = root / "experiments" / "configs" / folder
-    assert {p.stem for p in folder.glob("*.yaml")} == {name}
-    built = build_learner(MetaLearnConfig.from_file(folder / f"{name}.yaml")).inner_loop.objective
-    assert type(built) is objective
+    assert {p.stem for p in folder.glob("*.yaml")} == {
+        "mountaincar_continuous_policy": {"true_critic"},
+        "mountaincar_policy": {"argmax", "dqn_finish", "ppo_dqn_finish"},
+    }[folder.name]
+    built = build_learner(MetaLearnConfig.from_file(folder / f"{name}.yaml")).inner_loop
+    assert type(built.objective) is objective
     if objective is TrueCriticReturn:
-        assert (built.activation, built.num_actors) == ("tanh", 4)
+        assert (built.objective.activation, built.objective.num_actors) == ("tanh", 4)
+    if name.endswith("_finish"):  # the agents' fitness, warm-started from the argmax stage
+        assert built.names == (("ppo", "dqn") if name == "ppo_dqn_finish" else ("dqn",))
