@@ -396,8 +396,10 @@ def peer_comparison(evaluated: dict[str, dict]) -> list[str]:
                 summary = json.loads((folder / "summary.json").read_text())
                 config = MetaLearnConfig.from_dict(summary["config"])
                 # A fitness that trains no agent (the argmax policy's, the true critic's) has
-                # none.
+                # none; under schedule "all" every algorithm trains num_rollouts agents.
                 rollouts = config.num_rollouts if config.objective == "final_return" else 0
+                if config.schedule == "all":
+                    rollouts *= len(config.agents)
                 scales.append(f"{summary['population_size']} / {summary['generations']} / "
                               f"{rollouts}")
                 trainings += summary["generations"] * rollouts
@@ -447,7 +449,13 @@ def _stage_fitness(config: dict) -> str:
         return (f"the real return of the bandit's own optimal policy{known} "
                 f"(`optimal_policy_return`{f', `num_states` {states}' if states else ''}; "
                 "no agent trained)")
-    return f"the agents' ({', '.join(config['agents'])} in turn){warm}"
+    agents, rollouts = config["agents"], config.get("num_rollouts", 1)
+    if config.get("schedule", "round_robin") == "all" and len(agents) > 1:
+        which = f"the mean of {' and '.join(agents)} agents together"
+    else:
+        which = f"{', '.join(agents)} in turn" if len(agents) > 1 else agents[0]
+    per_member = f", {rollouts} agents of each per member" if rollouts > 1 else ""
+    return f"the agents' ({which}{per_member}){warm}"
 
 
 def staged_pendulum_section() -> list[str]:

@@ -36,10 +36,13 @@ CONFIGS = list(ENV_IDS)
 # Pendulum-v1: the argmax policy's return, then actors on the bandit's reward as the exact critic
 # from its result (the results page's "fitnesses that train no agent"); its 1000-generation run
 # of the agents' fitness (pendulum.yaml -> experiments/runs/Pendulum-v1) is the environment
-# shipped before. MountainCar-v0: its agents' run, then the argmax policy's return from its result.
+# shipped before. MountainCar-v0: its agents' run, then the argmax policy's return from its result,
+# then PPO's and DQN's agents together from that one's.
 STAGES = {name: [(f"{name}.yaml", None)] for name in CONFIGS}
 STAGES["mountaincar"] = [("mountaincar.yaml", None),
-                         ("mountaincar_policy/argmax.yaml", "MountainCar-v0-argmax")]
+                         ("mountaincar_policy/argmax.yaml", "MountainCar-v0-argmax"),
+                         ("mountaincar_policy/ppo_dqn_finish.yaml",
+                          "MountainCar-v0-ppo-dqn-finish")]
 STAGES["pendulum"] = [("pendulum_policy/argmax.yaml", "Pendulum-v1-argmax"),
                       ("pendulum_policy/true_critic_actors.yaml",
                        "Pendulum-v1-true-critic-actors")]
@@ -100,9 +103,10 @@ def main():
             config = MetaLearnConfig.from_file(config_path)
             summary_path = out / "summary.json"
             # Compared as configs, so that a summary written before a field existed still
-            # matches.
+            # matches; a run records its config resolved (inner-loop sizes and search spaces
+            # written out), so either form is this config.
             done = (summary_path.exists() and MetaLearnConfig.from_dict(
-                json.loads(summary_path.read_text())["config"]) == config)
+                json.loads(summary_path.read_text())["config"]) in (config, config.resolved()))
             if not done:
                 resume = (out / "state.eqx").exists()
                 print(f"{config.env_id}: {'resuming' if resume else 'starting'} -> {out}",
