@@ -152,6 +152,7 @@ def test_committed_pendulum_policy_configs_build(monkeypatch):
 
 @pytest.mark.parametrize("folder, name, objective", [
     ("mountaincar_continuous_policy", "true_critic", TrueCriticReturn),
+    ("mountaincar_continuous_policy", "ddpg_td3_finish", FinalReturn),
     ("mountaincar_policy", "argmax", OptimalPolicyReturn),
     ("mountaincar_policy", "dqn_finish", FinalReturn),
     ("mountaincar_policy", "ppo_dqn_finish", FinalReturn),
@@ -161,12 +162,13 @@ def test_committed_mountaincar_policy_configs_build(monkeypatch, folder, name, o
     monkeypatch.chdir(root)  # init_environment paths are relative to the repository
     folder = root / "experiments" / "configs" / folder
     assert {p.stem for p in folder.glob("*.yaml")} == {
-        "mountaincar_continuous_policy": {"true_critic"},
+        "mountaincar_continuous_policy": {"true_critic", "ddpg_td3_finish"},
         "mountaincar_policy": {"argmax", "dqn_finish", "ppo_dqn_finish"},
     }[folder.name]
     built = build_learner(MetaLearnConfig.from_file(folder / f"{name}.yaml")).inner_loop
     assert type(built.objective) is objective
     if objective is TrueCriticReturn:
         assert (built.objective.activation, built.objective.num_actors) == ("tanh", 4)
-    if name.endswith("_finish"):  # the agents' fitness, warm-started from the argmax stage
-        assert built.names == (("ppo", "dqn") if name == "ppo_dqn_finish" else ("dqn",))
+    if name.endswith("_finish"):  # the agents' fitness, warm-started from a shipped stage
+        assert built.names == {"ppo_dqn_finish": ("ppo", "dqn"), "dqn_finish": ("dqn",),
+                               "ddpg_td3_finish": ("ddpg", "td3")}[name]
