@@ -102,11 +102,11 @@ def main():
         for config_path, out in stage_runs(name):
             config = MetaLearnConfig.from_file(config_path)
             summary_path = out / "summary.json"
-            # Compared as configs, so that a summary written before a field existed still
-            # matches; a run records its config resolved (inner-loop sizes and search spaces
-            # written out), so either form is this config.
+            # Compared as resolved configs (inner-loop sizes and search spaces written out, as
+            # a run records them and as a resume compares them), so that a summary written
+            # before a field existed still matches.
             done = (summary_path.exists() and MetaLearnConfig.from_dict(
-                json.loads(summary_path.read_text())["config"]) in (config, config.resolved()))
+                json.loads(summary_path.read_text())["config"]).resolved() == config.resolved())
             if not done:
                 resume = (out / "state.eqx").exists()
                 print(f"{config.env_id}: {'resuming' if resume else 'starting'} -> {out}",
