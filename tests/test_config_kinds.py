@@ -141,7 +141,8 @@ def test_committed_pendulum_policy_configs_build(monkeypatch):
     assert type(build_learner(configs["ppo_finish"]).inner_loop.objective) is FinalReturn
     both = build_learner(configs["ppo_true_critic"]).inner_loop.objective
     assert [type(o) for o in both.objectives] == [FinalReturn, TrueCriticReturn]
-    assert build_learner(configs["ppo_td3_finish"]).inner_loop.names == ("ppo", "td3")
+    ppo_td3 = build_learner(configs["ppo_td3_finish"]).inner_loop
+    assert (ppo_td3.names, ppo_td3.combination) == (("ppo", "td3"), "centered_ranks")
     shipped = load_environment(root / "experiments/runs/Pendulum-v1-policy/env.eqx",
                                "Pendulum-v1")
     for name in ("continue", "stage2"):

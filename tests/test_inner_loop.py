@@ -49,11 +49,33 @@ def test_all_schedule_with_several_rollouts_per_member():
     # every algorithm each generation, and two hyperparameter draws per member.
     learner = build_learner(multi_config(
         agents=["ppo", "dqn"], schedule="all", num_rollouts=2,
+        fitness_combination="centered_ranks",
         agent_kwargs={"ppo": dict(TINY_PPO), "dqn": dict(TINY_DQN)}))
     assert learner.num_rollouts == 2
+    assert learner.inner_loop.combination == "centered_ranks"
     state, metrics = eqx.filter_jit(learner.step)(learner.init(jax.random.PRNGKey(0)))
     assert int(metrics["algorithm"]) == -1
     assert all(bool(jnp.isfinite(v)) for v in metrics.values())
+
+
+def test_centered_ranks_count_every_algorithm_alike():
+    # PPO's returns spread by hundreds between members, DQN's by units: the mean ranks by PPO
+    # alone, the per-algorithm ranks see both.
+    scores = jnp.asarray([[-900.0, -300.0, -600.0],     # ppo: member 1 best
+                          [-10.0, -14.0, -11.0]])       # dqn: member 0 best, member 1 worst
+    mean = InnerLoop([PPO(**TINY_PPO), DQN(**TINY_DQN)], schedule="all")
+    assert int(jnp.argmax(mean.search_fitness(scores))) == 1
+    ranked = InnerLoop([PPO(**TINY_PPO), DQN(**TINY_DQN)], schedule="all",
+                       combination="centered_ranks")
+    np.testing.assert_allclose(ranked.search_fitness(scores), [0.0, 0.0, 0.0])
+    np.testing.assert_allclose(ranked.search_fitness(scores[:, [0, 2, 1]]), [0.0, 0.0, 0.0])
+    np.testing.assert_allclose(ranked.search_fitness(jnp.asarray([[1.0, 2.0, 3.0],
+                                                                  [1.0, 3.0, 2.0]])),
+                               [-0.5, 0.25, 0.25])
+    with pytest.raises(ValueError, match="allowed: \\['mean', 'centered_ranks'\\]"):
+        InnerLoop(PPO(**TINY_PPO), combination="median")
+    with pytest.raises(ValueError, match="fitness_combination"):
+        MetaLearnConfig(fitness_combination="median")
 
 
 def test_random_hyperparameters_are_drawn_from_the_search_space():

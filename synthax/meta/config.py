@@ -113,6 +113,11 @@ class MetaLearnConfig:
       with the second, ...), and `schedule` runs over these variants: a wider meta-training
       distribution, for environments that also train agents with other optimisers.
     - `schedule`: `"round_robin"` (one algorithm per generation, in turn) or `"all"`.
+    - `fitness_combination`: under `"all"`, what the strategy ranks: `"mean"` (default, the
+      algorithms' mean return) or `"centered_ranks"` (the mean of each algorithm's centered
+      ranks within the population, so that an algorithm whose returns spread more does not
+      decide the ranking; [`InnerLoop`][synthax.meta.InnerLoop]'s `combination`). The log's
+      fitness is the mean return either way.
     - `eval_horizon`: `None`, or the keyword arguments of a
       [`HorizonSchedule`][synthax.meta.HorizonSchedule] (`init_value`, `end_value`,
       `transition_begin`, `transition_steps`): the real environment's time limit during
@@ -180,6 +185,7 @@ class MetaLearnConfig:
     search_spaces: dict[str, dict[str, list[bool | int | float]]] | None = None
     optimizers: list[str] = field(default_factory=lambda: ["adam"])
     schedule: str = "round_robin"
+    fitness_combination: str = "mean"
     eval_horizon: dict[str, int] | None = None
     environment: str = "bandit"
     environment_kwargs: dict[str, Any] = field(default_factory=dict)
@@ -219,7 +225,7 @@ class MetaLearnConfig:
         from synthax.agents import AGENTS
         from synthax.envs.registry import SYNTHETIC_PREFIXES, real_env_id
 
-        from .inner_loop import SCHEDULES
+        from .inner_loop import COMBINATIONS, SCHEDULES
         from .learner import distribution_strategies
 
         if self.env_id.startswith(SYNTHETIC_PREFIXES):
@@ -294,6 +300,9 @@ class MetaLearnConfig:
         if self.schedule not in SCHEDULES:
             raise ConfigError(f"config field schedule: unknown schedule {self.schedule!r}; "
                               f"allowed: {list(SCHEDULES)}")
+        if self.fitness_combination not in COMBINATIONS:
+            raise ConfigError(f"config field fitness_combination: unknown combination "
+                              f"{self.fitness_combination!r}; allowed: {list(COMBINATIONS)}")
         if self.strategy not in distribution_strategies():
             raise ConfigError(f"config field strategy: unknown strategy {self.strategy!r}; "
                               f"allowed: {distribution_strategies()}")

@@ -22,8 +22,11 @@ from synthax.envs import AbstractEnvironment
 from synthax.parallel import shard_population
 
 from .fitness import FinalReturn
+from .shaping import centered_ranks_with_ties
 
 SCHEDULES = ("round_robin", "all")
+# How the `"all"` schedule combines its algorithms' scores into the fitness the strategy ranks.
+COMBINATIONS = ("mean", "centered_ranks")
 
 
 def agent_name(agent: AbstractAgent) -> str:
@@ -79,6 +82,13 @@ class InnerLoop(eqx.Module):
     - `schedule`: `"round_robin"` trains algorithm `generation % len(agents)` in each
       generation (synthetic-gymnax's choice; one algorithm's cost per generation); `"all"`
       trains every algorithm each generation and averages their returns.
+    - `combination`: what the strategy ranks under `"all"` (`search_fitness`): `"mean"`
+      (default), the mean of the algorithms' returns, or `"centered_ranks"`, the mean over
+      algorithms of each algorithm's centered ranks within the population (ties share their
+      rank; `synthax.meta.centered_ranks_with_ties`). A rank-based strategy ranks a plain mean
+      mostly by the algorithm whose returns spread most between members (PPO's by hundreds
+      on Pendulum, TD3's by tens); with ranks per algorithm each counts alike, as in
+      multi-task evolution strategies that normalise each task's fitness before combining.
     - `objective`: what a population member scores: [`FinalReturn`][synthax.meta.FinalReturn]
       (default), [`AreaUnderCurve`][synthax.meta.AreaUnderCurve] or
       [`StepsToSolve`][synthax.meta.StepsToSolve]. The mean environment's logged return
@@ -95,8 +105,8 @@ class InnerLoop(eqx.Module):
     `search_spaces` is looked up by them) and `labels` tell such agents apart
     (`agent_label`: `"dqn"`, `"dqn-sgd"`).
 
-    **Raises:** `ValueError` for an empty `agents`, an unknown `schedule` (listing the allowed
-    ones), a malformed search space, or `random_hyperparameters` for an agent that has none.
+    **Raises:** `ValueError` for an empty `agents`, an unknown `schedule` or `combination`
+    (listing the allowed ones), a malformed search space, or `random_hyperparameters` for an agent that has none.
     """
 
     agents: tuple[AbstractAgent, ...]
@@ -104,6 +114,7 @@ class InnerLoop(eqx.Module):
     labels: tuple[str, ...] = eqx.field(static=True)
     random_hyperparameters: bool = eqx.field(static=True)
     schedule: str = eqx.field(static=True)
+    combination: str = eqx.field(static=True)
     objective: eqx.Module
     search_spaces: tuple[Any, ...] = eqx.field(static=True)
 
@@ -114,6 +125,7 @@ class InnerLoop(eqx.Module):
         schedule: str = "round_robin",
         objective: eqx.Module | None = None,
         search_spaces: dict[str, SearchSpace] | list[SearchSpace | None] | None = None,
+        combination: str = "mean",
     ):
         agents = (agents,) if isinstance(agents, AbstractAgent) else tuple(agents)
         if not agents:
@@ -124,11 +136,15 @@ class InnerLoop(eqx.Module):
                                 f"{type(agent).__name__}")
         if schedule not in SCHEDULES:
             raise ValueError(f"unknown schedule {schedule!r}; allowed: {list(SCHEDULES)}")
+        if combination not in COMBINATIONS:
+            raise ValueError(f"unknown combination {combination!r}; allowed: "
+                             f"{list(COMBINATIONS)}")
         self.agents = agents
         self.names = tuple(agent_name(a) for a in agents)
         self.labels = tuple(agent_label(a) for a in agents)
         self.random_hyperparameters = bool(random_hyperparameters)
         self.schedule = schedule
+        self.combination = combination
         self.objective = FinalReturn() if objective is None else objective
         if isinstance(search_spaces, dict):
             unknown = set(search_spaces) - set(self.names)
@@ -233,7 +249,7 @@ class InnerLoop(eqx.Module):
         )(envs)
         return jnp.mean(per_rollout, axis=1)
 
-    def population_fitness(
+    def algorithm_fitness(
         self,
         envs: Any,
         real_env: AbstractEnvironment,
@@ -243,8 +259,9 @@ class InnerLoop(eqx.Module):
         num_rollouts: int = 1,
         *,
         sharding: Any = None,
-    ) -> Float[Array, " population"]:
-        """Fitness of a stacked population of environments `envs` (leading axis `population`).
+    ) -> Float[Array, "algorithms population"]:
+        """Each trained algorithm's scores of a stacked population of environments `envs`
+        (leading axis `population`).
 
         Every member is scored with the same agent(s) and `key` (common random numbers).
         With `num_rollouts > 1` (static) each member trains `num_rollouts` agents per
@@ -256,17 +273,58 @@ class InnerLoop(eqx.Module):
         `synthax.parallel.population_sharding(population_size, devices)`, to split the members
         over devices; `None` (default) adds no sharding constraint.
 
-        **Returns:** float32 `(population,)` objective values (by default mean real returns):
-        of the round-robin algorithm of `generation`, or averaged over all algorithms.
+        **Returns:** float32 `(algorithms, population)` objective values (by default mean real
+        returns): one row per algorithm under `"all"` with several agents, else one row, of
+        the round-robin algorithm of `generation`.
 
         **Raises:** `ValueError` if `num_rollouts < 1`.
         """
         if num_rollouts < 1:
             raise ValueError(f"num_rollouts must be >= 1, got {num_rollouts}")
         keys = jax.random.split(key, len(self.agents)) if len(self.agents) > 1 else key[None]
-        _, scores = self.scheduled(generation, lambda i: self._one(
-            i, envs, real_env, keys[i], num_eval_episodes, num_rollouts, sharding))
-        return scores
+
+        def one(i):
+            return self._one(i, envs, real_env, keys[i], num_eval_episodes, num_rollouts,
+                             sharding)
+
+        if self.schedule == "all" and len(self.agents) > 1:
+            return jnp.stack([one(i) for i in range(len(self.agents))])
+        _, scores = self.scheduled(generation, one)
+        return scores[None]
+
+    def population_fitness(
+        self,
+        envs: Any,
+        real_env: AbstractEnvironment,
+        generation: Int[Array, ""],
+        key: PRNGKeyArray,
+        num_eval_episodes: int,
+        num_rollouts: int = 1,
+        *,
+        sharding: Any = None,
+    ) -> Float[Array, " population"]:
+        """Fitness of a stacked population of environments `envs`: the mean over algorithms of
+        `algorithm_fitness` (same arguments), i.e. the round-robin algorithm's scores, or under
+        `"all"` the algorithms' mean.
+
+        **Returns:** float32 `(population,)` objective values (by default mean real returns).
+
+        **Raises:** `ValueError` if `num_rollouts < 1`.
+        """
+        return jnp.mean(self.algorithm_fitness(
+            envs, real_env, generation, key, num_eval_episodes, num_rollouts,
+            sharding=sharding), axis=0)
+
+    def search_fitness(
+        self, scores: Float[Array, "algorithms population"]
+    ) -> Float[Array, " population"]:
+        """What the strategy ranks, from `algorithm_fitness`'s `scores`: their mean over
+        algorithms (`combination="mean"`), or the mean of each algorithm's centered ranks in
+        `[-0.5, 0.5]` (`"centered_ranks"`; Wierstra et al. 2014, JMLR 15, Sec. 3.1, applied per
+        algorithm). float32 `(population,)`; larger is better."""
+        if self.combination == "centered_ranks":
+            scores = jax.vmap(lambda row: centered_ranks_with_ties(None, row))(scores)
+        return jnp.mean(scores, axis=0)
 
     def evaluate(
         self,

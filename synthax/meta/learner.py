@@ -224,10 +224,12 @@ class MetaLearner(eqx.Module):
         )
 
     def step(self, state: MetaState) -> tuple[MetaState, dict[str, Array]]:
-        """One generation. Fitness is the real return (maximised; evosax minimises its negation).
+        """One generation. Fitness is the real return (maximised; evosax minimises its negation);
+        the strategy ranks the inner loop's `search_fitness` of it (under the `"all"` schedule
+        with `combination="centered_ranks"`, each algorithm's ranks, averaged).
 
         **Returns:** the new state and scalar metrics: float32 `fitness_mean`, `fitness_max`,
-        `fitness_min` over the population; `mean_return` (the mean environment, averaged over
+        `fitness_min` of the real returns (the algorithms' mean) over the population; `mean_return` (the mean environment, averaged over
         `num_mean_eval_seeds` agents of this generation's algorithm, at the real time limit);
         int32 `algorithm` (index into `inner_loop.names`; under the `"all"` schedule the mean
         is evaluated with every algorithm and `algorithm` is -1) and `eval_horizon` (steps).
@@ -236,11 +238,13 @@ class MetaLearner(eqx.Module):
         population, es_state = self.strategy.ask(k_ask, state.es_state, state.es_params)
         envs = self.from_parameters(population)
         eval_env = self.evaluation_environment(state.generation)
-        scores = self.inner_loop.population_fitness(
+        per_algorithm = self.inner_loop.algorithm_fitness(
             envs, eval_env, state.generation, k_fit, self.num_eval_episodes, self.num_rollouts,
             sharding=self.sharding,
         )
-        es_state, _ = self.strategy.tell(k_tell, population, -scores, es_state, state.es_params)
+        scores = jnp.mean(per_algorithm, axis=0)
+        ranked = self.inner_loop.search_fitness(per_algorithm)
+        es_state, _ = self.strategy.tell(k_tell, population, -ranked, es_state, state.es_params)
         new_state = MetaState(es_state, state.es_params, key, state.generation + 1)
         mean_env = self.mean_environment(new_state)
         loop = self.inner_loop

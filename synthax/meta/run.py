@@ -114,7 +114,8 @@ def build_inner_loop(config: MetaLearnConfig) -> InnerLoop:
                 base["optimizer"] = optimizer
             agents.append(make_agent(name, **base))
     return InnerLoop(agents, config.random_hyperparameters, config.schedule,
-                     objective=config.build_objective(), search_spaces=config.search_spaces)
+                     objective=config.build_objective(), search_spaces=config.search_spaces,
+                     combination=config.fitness_combination)
 
 
 def build_learner(config: MetaLearnConfig, *, devices: Any = None) -> MetaLearner:
