@@ -37,12 +37,16 @@ CONFIGS = list(ENV_IDS)
 # from its result (the results page's "fitnesses that train no agent"); its 1000-generation run
 # of the agents' fitness (pendulum.yaml -> experiments/runs/Pendulum-v1) is the environment
 # shipped before. MountainCar-v0: its agents' run, then the argmax policy's return from its result,
-# then PPO's and DQN's agents together from that one's.
+# then PPO's and DQN's agents together from that one's. MountainCarContinuous-v0: its agents'
+# run, then DDPG's and TD3's agents together from its result.
 STAGES = {name: [(f"{name}.yaml", None)] for name in CONFIGS}
 STAGES["mountaincar"] = [("mountaincar.yaml", None),
                          ("mountaincar_policy/argmax.yaml", "MountainCar-v0-argmax"),
                          ("mountaincar_policy/ppo_dqn_finish.yaml",
                           "MountainCar-v0-ppo-dqn-finish")]
+STAGES["mountaincar_continuous"] = [("mountaincar_continuous.yaml", None),
+                                    ("mountaincar_continuous_policy/ddpg_td3_finish.yaml",
+                                     "MountainCarContinuous-v0-ddpg-td3-finish")]
 STAGES["pendulum"] = [("pendulum_policy/argmax.yaml", "Pendulum-v1-argmax"),
                       ("pendulum_policy/true_critic_actors.yaml",
                        "Pendulum-v1-true-critic-actors")]
