@@ -106,7 +106,8 @@ class InnerLoop(eqx.Module):
     (`agent_label`: `"dqn"`, `"dqn-sgd"`).
 
     **Raises:** `ValueError` for an empty `agents`, an unknown `schedule` or `combination`
-    (listing the allowed ones), a malformed search space, or `random_hyperparameters` for an agent that has none.
+    (listing the allowed ones), a malformed search space, or `random_hyperparameters` for an
+    agent that has none.
     """
 
     agents: tuple[AbstractAgent, ...]

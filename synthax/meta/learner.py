@@ -229,10 +229,11 @@ class MetaLearner(eqx.Module):
         with `combination="centered_ranks"`, each algorithm's ranks, averaged).
 
         **Returns:** the new state and scalar metrics: float32 `fitness_mean`, `fitness_max`,
-        `fitness_min` of the real returns (the algorithms' mean) over the population; `mean_return` (the mean environment, averaged over
-        `num_mean_eval_seeds` agents of this generation's algorithm, at the real time limit);
-        int32 `algorithm` (index into `inner_loop.names`; under the `"all"` schedule the mean
-        is evaluated with every algorithm and `algorithm` is -1) and `eval_horizon` (steps).
+        `fitness_min` of the real returns (the algorithms' mean) over the population;
+        `mean_return` (the mean environment, averaged over `num_mean_eval_seeds` agents of
+        this generation's algorithm, at the real time limit); int32 `algorithm` (index into
+        `inner_loop.names`; under the `"all"` schedule the mean is evaluated with every
+        algorithm and `algorithm` is -1) and `eval_horizon` (steps).
         """
         key, k_ask, k_fit, k_tell, k_mean = jax.random.split(state.key, 5)
         population, es_state = self.strategy.ask(k_ask, state.es_state, state.es_params)
