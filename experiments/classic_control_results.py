@@ -26,7 +26,9 @@ import numpy as np
 # experiments/metalearn_classic_control.py: each shipped environment's stages and checkpoint.
 from metalearn_classic_control import (
     ENV_IDS,
+    reward_scale_after,
     reward_scale_command,
+    reward_scaled_checkpoint,
     shipped_checkpoint,
     shipped_run,
     stage_runs,
@@ -253,6 +255,26 @@ def env_section(name, env_id, results):
     summary, records = read[run]
     image = ROOT / "docs" / "images" / f"meta_training_{env_id}.png"
     plot_meta_training(run / "log.jsonl", image, title=f"Synthetic-{env_id}: meta-training")
+    command = reward_scale_command(name)
+    scale_lines = []
+    if command is not None:
+        scaled = json.loads((reward_scaled_checkpoint(name).parent / "reward_scale.json")
+                            .read_text())
+        by_scale = "; ".join(f"x{float(c):g} {v:.1f}"
+                             for c, v in scaled["mean_iqm_by_scale"].items())
+        last = reward_scale_after(name) == run
+        scale_lines = [
+            f"Then the reward's scale, which that fitness cannot see, was chosen with agents "
+            f"(`{' '.join(command)}`, {scaled['wall_seconds'] / 60:.1f} min; {scaled['runs']} "
+            f"agents per algorithm and scale, seed {scaled['seed']}, {scaled['episodes']} real "
+            f"episodes each; the mean over "
+            f"{', '.join(sorted({r['algorithm'] for r in scaled['rows']}))} of their IQMs: "
+            f"{by_scale}): "
+            + (f"the shipped environment is the last stage's with its reward times "
+               f"{scaled['best']:g}." if last else
+               f"that stage's environment with its reward times {scaled['best']:g} is where "
+               f"the next stage starts.")
+            + " Its seed's hyperparameter draws are not those of the table below (seed 0)."]
     if len(stages) > 1:
         lines += [f"Meta-learned in {len(stages)} stages, each after the first from the one "
                   f"before (`init_environment`; `python experiments/metalearn_classic_control.py "
@@ -262,20 +284,12 @@ def env_section(name, env_id, results):
             stage, log = read[folder]
             lines.append(f"- {_run_description(path, stage)} " + _wall_time(stage, log))
             total += stage["wall_seconds"]
-        lines += ["", f"Wall time of the stages together: **{total / 60:.1f} min**.", ""]
-    command = reward_scale_command(name)
-    if command is not None:
-        scaled = json.loads((shipped_checkpoint(name).parent / "reward_scale.json").read_text())
-        by_scale = "; ".join(f"x{float(c):g} {v:.1f}"
-                             for c, v in scaled["mean_iqm_by_scale"].items())
-        lines += [f"Then the reward's scale, which that fitness cannot see, was chosen with "
-                  f"agents (`{' '.join(command)}`, {scaled['wall_seconds'] / 60:.1f} min; "
-                  f"{scaled['runs']} agents per algorithm and scale, seed {scaled['seed']}, "
-                  f"{scaled['episodes']} real episodes each; the mean over "
-                  f"{', '.join(sorted({r['algorithm'] for r in scaled['rows']}))} of their IQMs: "
-                  f"{by_scale}): the shipped environment is the last stage's with its reward "
-                  f"times {scaled['best']:g}. Its seed's hyperparameter draws are not those of "
-                  "the table below (seed 0).", ""]
+            if folder == reward_scale_after(name) and folder != run:
+                lines.append(f"- {scale_lines[0]}")
+        lines += ["", f"Wall time of the stages together: **{total / 60:.1f} min**"
+                  + (" (without the reward-scale step)." if scale_lines else "."), ""]
+    if scale_lines and reward_scale_after(name) == run:
+        lines += scale_lines + [""]
     if len(stages) > 1 or command is not None:
         lines += ["Every algorithm below is evaluated on the shipped environment with the agent "
                   f"sizes of `experiments/configs/{name}.yaml`.", ""]
@@ -452,6 +466,9 @@ def _stage_fitness(config: dict) -> str:
     agents, rollouts = config["agents"], config.get("num_rollouts", 1)
     if config.get("schedule", "round_robin") == "all" and len(agents) > 1:
         which = f"the mean of {' and '.join(agents)} agents together"
+        if config.get("fitness_combination", "mean") == "centered_ranks":
+            which = (f"{' and '.join(agents)} agents together, ranked by the mean of each "
+                     "algorithm's centered ranks")
     else:
         which = f"{', '.join(agents)} in turn" if len(agents) > 1 else agents[0]
     per_member = f", {rollouts} agents of each per member" if rollouts > 1 else ""
@@ -470,7 +487,7 @@ def staged_pendulum_section() -> list[str]:
         "## Pendulum-v1: fitnesses that train no agent",
         "",
         "Committed runs, each with its command (on a 2-core CPU); the argmax run and, from "
-        "its result, the true-critic run with 4 actors are the stages of the shipped "
+        "its result, the true-critic run with 4 actors are the first two stages of the shipped "
         "environment (the Pendulum-v1 section above). *Fitness* is the population's mean fitness "
         "(the run's own objective), *mean environment* the real return of the agents trained "
         "on the search mean each generation (the log's `mean_return`: DDPG where the fitness "

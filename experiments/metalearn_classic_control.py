@@ -4,9 +4,10 @@ For each environment this runs its stages (`STAGES`: a config in `experiments/co
 run folder in `experiments/runs/`; one stage for most, `experiments/runs/<env_id>/`) with
 `synthax metalearn`, in order (resuming a run from its checkpoint if a previous call was stopped,
 and skipping runs that are complete; a later stage warm-starts from an earlier one's `env.eqx`
-through its config's `init_environment`), then, where `REWARD_SCALE` names one, the scale of
-the last stage's reward chosen by agents (`experiments/reward_scale.py`, once), and copies the
-result's `env.eqx` to `synthax/checkpoints/data/Synthetic-<env_id>.eqx`, where `synthax.make` and
+through its config's `init_environment`). Where `REWARD_SCALE` names one, the scale of one
+stage's reward is chosen by agents (`experiments/reward_scale.py`, once) right after that stage,
+and the stages after it start from the rescaled environment. The last result's `env.eqx` is
+copied to `synthax/checkpoints/data/Synthetic-<env_id>.eqx`, where `synthax.make` and
 `gymnax.make` find it.
 
     python experiments/metalearn_classic_control.py [--only cartpole acrobot ...]
@@ -32,13 +33,15 @@ ENV_IDS = {"cartpole": "CartPole-v1", "acrobot": "Acrobot-v1", "mountaincar": "M
            "mountaincar_continuous": "MountainCarContinuous-v0", "pendulum": "Pendulum-v1"}
 CONFIGS = list(ENV_IDS)
 # Per environment, (config under experiments/configs/, run folder under experiments/runs/) in
-# order; the last stage's environment (its reward rescaled, with REWARD_SCALE) is shipped.
+# order; the last stage's environment is shipped.
 # Pendulum-v1: the argmax policy's return, then actors on the bandit's reward as the exact critic
-# from its result (the results page's "fitnesses that train no agent"); its 1000-generation run
-# of the agents' fitness (pendulum.yaml -> experiments/runs/Pendulum-v1) is the environment
-# shipped before. MountainCar-v0: its agents' run, then the argmax policy's return from its result,
-# then PPO's and DQN's agents together from that one's. MountainCarContinuous-v0: its agents'
-# run, then DDPG's and TD3's agents together from its result.
+# from its result (the results page's "fitnesses that train no agent"), its reward rescaled
+# (REWARD_SCALE), then PPO's agents, then PPO's and TD3's agents together (each algorithm's
+# centered ranks); its 1000-generation run of the agents' fitness (pendulum.yaml ->
+# experiments/runs/Pendulum-v1) was shipped before all of these. MountainCar-v0: its agents'
+# run, then the argmax policy's return from its result, then PPO's and DQN's agents together
+# from that one's. MountainCarContinuous-v0: its agents' run, then DDPG's and TD3's agents
+# together from its result.
 STAGES = {name: [(f"{name}.yaml", None)] for name in CONFIGS}
 STAGES["mountaincar"] = [("mountaincar.yaml", None),
                          ("mountaincar_policy/argmax.yaml", "MountainCar-v0-argmax"),
@@ -49,12 +52,16 @@ STAGES["mountaincar_continuous"] = [("mountaincar_continuous.yaml", None),
                                      "MountainCarContinuous-v0-ddpg-td3-finish")]
 STAGES["pendulum"] = [("pendulum_policy/argmax.yaml", "Pendulum-v1-argmax"),
                       ("pendulum_policy/true_critic_actors.yaml",
-                       "Pendulum-v1-true-critic-actors")]
+                       "Pendulum-v1-true-critic-actors"),
+                      ("pendulum_policy/ppo_finish.yaml", "Pendulum-v1-ppo-finish"),
+                      ("pendulum_policy/ppo_td3_finish.yaml", "Pendulum-v1-ppo-td3-finish")]
 
-# Per environment, the run folder of `experiments/reward_scale.py`'s result (the last stage's
-# bandit with the reward scale agents did best with) and its arguments after --checkpoint.
+# Per environment, the reward-scale step: the run folder of the stage whose `env.eqx` it
+# rescales, the run folder of `experiments/reward_scale.py`'s result (that bandit with the reward
+# scale agents did best with; the next stage's config starts from it) and the script's arguments
+# after --checkpoint.
 REWARD_SCALE = {
-    "pendulum": ("Pendulum-v1-true-critic-actors-scaled",
+    "pendulum": ("Pendulum-v1-true-critic-actors", "Pendulum-v1-true-critic-actors-scaled",
                  ["--config", "experiments/configs/pendulum.yaml", "--scales", "0.5", "1", "2",
                   "4", "8", "--runs", "12", "--seed", "1"]),
 }
@@ -80,18 +87,31 @@ def reward_scale_command(name: str) -> list[str] | None:
     """The `experiments/reward_scale.py` command of `name` (`REWARD_SCALE`), or `None`."""
     if name not in REWARD_SCALE:
         return None
-    folder, arguments = REWARD_SCALE[name]
-    checkpoint = (shipped_run(name)[1] / "env.eqx").relative_to(ROOT)
+    after, folder, arguments = REWARD_SCALE[name]
+    checkpoint = Path("experiments") / "runs" / after / "env.eqx"
     return ["python", "experiments/reward_scale.py", "--checkpoint", str(checkpoint),
             *arguments, "--out", f"experiments/runs/{folder}"]
 
 
+def reward_scale_after(name: str) -> Path | None:
+    """The run folder of the stage whose reward `REWARD_SCALE` rescales, or `None`."""
+    return ROOT / "experiments" / "runs" / REWARD_SCALE[name][0] if name in REWARD_SCALE else None
+
+
+def reward_scaled_checkpoint(name: str) -> Path | None:
+    """The `env.eqx` of `name`'s reward-scale step (`REWARD_SCALE`), or `None`."""
+    if name not in REWARD_SCALE:
+        return None
+    return ROOT / "experiments" / "runs" / REWARD_SCALE[name][1] / "env.eqx"
+
+
 def shipped_checkpoint(name: str) -> Path:
-    """The `env.eqx` shipped for `name`: the reward-scaled one (`REWARD_SCALE`) or the last
-    stage's."""
-    if name in REWARD_SCALE:
-        return ROOT / "experiments" / "runs" / REWARD_SCALE[name][0] / "env.eqx"
-    return shipped_run(name)[1] / "env.eqx"
+    """The `env.eqx` shipped for `name`: the last stage's, or its reward-scaled one where the
+    reward-scale step (`REWARD_SCALE`) follows the last stage."""
+    last = shipped_run(name)[1]
+    if reward_scale_after(name) == last:
+        return reward_scaled_checkpoint(name)
+    return last / "env.eqx"
 
 
 def main():
@@ -120,11 +140,11 @@ def main():
                     print(json.dumps(record), file=sys.stderr, flush=True)
 
                 run_metalearning(config, out, resume=resume, on_generation=progress)
+            if out == reward_scale_after(name) and not reward_scaled_checkpoint(name).exists():
+                command = reward_scale_command(name)
+                print(f"{config.env_id}: {' '.join(command)}", file=sys.stderr, flush=True)
+                subprocess.run([sys.executable, *command[1:]], cwd=ROOT, check=True)
         checkpoint = shipped_checkpoint(name)
-        command = reward_scale_command(name)
-        if command is not None and not checkpoint.exists():
-            print(f"{config.env_id}: {' '.join(command)}", file=sys.stderr, flush=True)
-            subprocess.run([sys.executable, *command[1:]], cwd=ROOT, check=True)
         target = ROOT / "synthax" / "checkpoints" / "data" / f"Synthetic-{config.env_id}.eqx"
         tmp = target.with_suffix(".eqx.tmp")
         shutil.copyfile(checkpoint, tmp)

@@ -396,7 +396,7 @@ def test_shipped_classic_control_checkpoints_are_version_2(env_id):
     from synthax.checkpoints import load_shipped, shipped_path
 
     # Upgraded by experiments/upgrade_checkpoints.py (payload bytes unchanged), or written in
-    # format 2 (Synthetic-Pendulum-v1, by experiments/reward_scale.py).
+    # format 2 by a later meta-learning run.
     assert read_header(shipped_path(env_id))["format_version"] == 2
     assert isinstance(load_shipped(env_id), SyntheticContextualBandit)
 
