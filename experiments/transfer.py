@@ -593,6 +593,10 @@ def write_page(evaluated: dict[str, dict | None]) -> Path:
     for env_id, results in evaluated.items():
         superseded = (json.loads(superseded_path(env_id).read_text())
                       if superseded_path(env_id).exists() else None)
+        if results is not None and (results["metadata"]["checkpoint_sha256"]
+                                    != shipped_sha256(env_id)):
+            # Measured on the environment shipped before; `run_env` has not moved it yet.
+            results, superseded = None, results
         section, env_below, env_worse = env_section(env_id, results, superseded)
         lines += section
         below += env_below
