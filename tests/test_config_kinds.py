@@ -157,6 +157,7 @@ def test_committed_pendulum_policy_configs_build(monkeypatch):
     ("mountaincar_policy", "argmax", OptimalPolicyReturn),
     ("mountaincar_policy", "dqn_finish", FinalReturn),
     ("mountaincar_policy", "ppo_dqn_finish", FinalReturn),
+    ("mountaincar_policy", "ppo_dqn_ranks", FinalReturn),
 ])
 def test_committed_mountaincar_policy_configs_build(monkeypatch, folder, name, objective):
     root = Path(__file__).parent.parent
@@ -164,7 +165,7 @@ def test_committed_mountaincar_policy_configs_build(monkeypatch, folder, name, o
     folder = root / "experiments" / "configs" / folder
     assert {p.stem for p in folder.glob("*.yaml")} == {
         "mountaincar_continuous_policy": {"true_critic", "ddpg_td3_finish"},
-        "mountaincar_policy": {"argmax", "dqn_finish", "ppo_dqn_finish"},
+        "mountaincar_policy": {"argmax", "dqn_finish", "ppo_dqn_finish", "ppo_dqn_ranks"},
     }[folder.name]
     built = build_learner(MetaLearnConfig.from_file(folder / f"{name}.yaml")).inner_loop
     assert type(built.objective) is objective
@@ -173,3 +174,6 @@ def test_committed_mountaincar_policy_configs_build(monkeypatch, folder, name, o
     if name.endswith("_finish"):  # the agents' fitness, warm-started from a shipped stage
         assert built.names == {"ppo_dqn_finish": ("ppo", "dqn"), "dqn_finish": ("dqn",),
                                "ddpg_td3_finish": ("ddpg", "td3")}[name]
+    if name == "ppo_dqn_ranks":  # a probe from the shipped stage, each algorithm ranked alike
+        assert built.names == ("ppo", "dqn")
+        assert built.combination == "centered_ranks"
