@@ -391,7 +391,9 @@ def peer_comparison(evaluated: dict[str, dict]) -> list[str]:
         lines.append("Below its IQM, but with the published IQM inside synthax's 95% interval: "
                      + "; ".join(within) + ".")
     if below:
-        lines.append("Below it, interval and all: " + "; ".join(below) + ".")
+        lines.append("Below it, interval and all: " + "; ".join(below) + ". What was tried "
+                     "for each, and by how much it moved, is in [Reproducing]"
+                     "(reproducing.md#the-shipped-classic-control-environments).")
     if peer_below:
         lines.append("Of these, synthetic-gymnax's own environment, rerun here with the same "
                      "agents and seeds (its *imported* column), is below its published IQM, "
