@@ -256,13 +256,13 @@ def env_section(name, env_id, results):
     image = ROOT / "docs" / "images" / f"meta_training_{env_id}.png"
     plot_meta_training(run / "log.jsonl", image, title=f"Synthetic-{env_id}: meta-training")
     command = reward_scale_command(name)
+    after = reward_scale_after(name)  # the stage the reward-scale step follows, if any
     scale_lines = []
     if command is not None:
         scaled = json.loads((reward_scaled_checkpoint(name).parent / "reward_scale.json")
                             .read_text())
         by_scale = "; ".join(f"x{float(c):g} {v:.1f}"
                              for c, v in scaled["mean_iqm_by_scale"].items())
-        last = reward_scale_after(name) == run
         scale_lines = [
             f"Then the reward's scale, which that fitness cannot see, was chosen with agents "
             f"(`{' '.join(command)}`, {scaled['wall_seconds'] / 60:.1f} min; {scaled['runs']} "
@@ -271,7 +271,7 @@ def env_section(name, env_id, results):
             f"{', '.join(sorted({r['algorithm'] for r in scaled['rows']}))} of their IQMs: "
             f"{by_scale}): "
             + (f"the shipped environment is the last stage's with its reward times "
-               f"{scaled['best']:g}." if last else
+               f"{scaled['best']:g}." if after == run else
                f"that stage's environment with its reward times {scaled['best']:g} is where "
                f"the next stage starts.")
             + " Its seed's hyperparameter draws are not those of the table below (seed 0)."]
@@ -284,11 +284,11 @@ def env_section(name, env_id, results):
             stage, log = read[folder]
             lines.append(f"- {_run_description(path, stage)} " + _wall_time(stage, log))
             total += stage["wall_seconds"]
-            if folder == reward_scale_after(name) and folder != run:
+            if folder == after and after != run:
                 lines.append(f"- {scale_lines[0]}")
         lines += ["", f"Wall time of the stages together: **{total / 60:.1f} min**"
                   + (" (without the reward-scale step)." if scale_lines else "."), ""]
-    if scale_lines and reward_scale_after(name) == run:
+    if scale_lines and after == run:
         lines += scale_lines + [""]
     if len(stages) > 1 or command is not None:
         lines += ["Every algorithm below is evaluated on the shipped environment with the agent "

@@ -28,6 +28,7 @@ from synthax.meta.run import run_metalearning
 from synthax.parallel import restart_with_cpu_devices
 
 ROOT = Path(__file__).resolve().parent.parent
+RUNS = ROOT / "experiments" / "runs"  # every stage's run folder is in here
 # The shipped environments: config name (`experiments/configs/<name>.yaml`) -> real env id.
 ENV_IDS = {"cartpole": "CartPole-v1", "acrobot": "Acrobot-v1", "mountaincar": "MountainCar-v0",
            "mountaincar_continuous": "MountainCarContinuous-v0", "pendulum": "Pendulum-v1"}
@@ -74,7 +75,7 @@ def stage_runs(name: str) -> list[tuple[Path, Path]]:
     for config, folder in STAGES[name]:
         path = ROOT / "experiments" / "configs" / config
         folder = folder or MetaLearnConfig.from_file(path).env_id
-        runs.append((path, ROOT / "experiments" / "runs" / folder))
+        runs.append((path, RUNS / folder))
     return runs
 
 
@@ -83,26 +84,24 @@ def shipped_run(name: str) -> tuple[Path, Path]:
     return stage_runs(name)[-1]
 
 
-def reward_scale_command(name: str) -> list[str] | None:
-    """The `experiments/reward_scale.py` command of `name` (`REWARD_SCALE`), or `None`."""
-    if name not in REWARD_SCALE:
-        return None
-    after, folder, arguments = REWARD_SCALE[name]
-    checkpoint = Path("experiments") / "runs" / after / "env.eqx"
-    return ["python", "experiments/reward_scale.py", "--checkpoint", str(checkpoint),
-            *arguments, "--out", f"experiments/runs/{folder}"]
-
-
 def reward_scale_after(name: str) -> Path | None:
     """The run folder of the stage whose reward `REWARD_SCALE` rescales, or `None`."""
-    return ROOT / "experiments" / "runs" / REWARD_SCALE[name][0] if name in REWARD_SCALE else None
+    return RUNS / REWARD_SCALE[name][0] if name in REWARD_SCALE else None
 
 
 def reward_scaled_checkpoint(name: str) -> Path | None:
     """The `env.eqx` of `name`'s reward-scale step (`REWARD_SCALE`), or `None`."""
+    return RUNS / REWARD_SCALE[name][1] / "env.eqx" if name in REWARD_SCALE else None
+
+
+def reward_scale_command(name: str) -> list[str] | None:
+    """The `experiments/reward_scale.py` command of `name` (`REWARD_SCALE`), or `None`."""
     if name not in REWARD_SCALE:
         return None
-    return ROOT / "experiments" / "runs" / REWARD_SCALE[name][1] / "env.eqx"
+    checkpoint = (reward_scale_after(name) / "env.eqx").relative_to(ROOT)
+    out = reward_scaled_checkpoint(name).parent.relative_to(ROOT)
+    return ["python", "experiments/reward_scale.py", "--checkpoint", str(checkpoint),
+            *REWARD_SCALE[name][2], "--out", str(out)]
 
 
 def shipped_checkpoint(name: str) -> Path:
