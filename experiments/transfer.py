@@ -308,6 +308,13 @@ def shipped_sha256(env_id: str) -> str:
     return hashlib.sha256(shipped_path(f"Synthetic-{env_id}").read_bytes()).hexdigest()
 
 
+def keeps_as_superseded(cached: dict, superseded_kept: bool) -> bool:
+    """Whether results measured on an environment shipped before (`cached`) stand for that
+    environment in place of any kept already (`superseded_kept`): when they are complete, or
+    when none are kept."""
+    return cached["metadata"]["complete"] or not superseded_kept
+
+
 def run_env(env_id: str, force: bool, on_save=None) -> dict[str, Any]:
     """Measure (or resume) every row of `env_id`, saving after each row (and then calling
     `on_save(results)`)."""
@@ -319,7 +326,7 @@ def run_env(env_id: str, force: bool, on_save=None) -> dict[str, Any]:
     if cached is not None and cached["metadata"]["checkpoint_sha256"] != sha256:
         # Another environment is shipped now: keep these results as the earlier one's, unless
         # they are an unfinished measurement and an earlier one is kept already.
-        if cached["metadata"]["complete"] or not superseded_path(env_id).exists():
+        if keeps_as_superseded(cached, superseded_path(env_id).exists()):
             atomic_write_text(superseded_path(env_id), json.dumps(cached, indent=2) + "\n")
         cached = None
     if cached is None:
@@ -595,8 +602,10 @@ def write_page(evaluated: dict[str, dict | None]) -> Path:
                       if superseded_path(env_id).exists() else None)
         if results is not None and (results["metadata"]["checkpoint_sha256"]
                                     != shipped_sha256(env_id)):
-            # Measured on the environment shipped before; `run_env` has not moved it yet.
-            results, superseded = None, results
+            # Measured on the environment shipped before: shown as `run_env` will keep it.
+            if keeps_as_superseded(results, superseded is not None):
+                superseded = results
+            results = None
         section, env_below, env_worse = env_section(env_id, results, superseded)
         lines += section
         below += env_below
